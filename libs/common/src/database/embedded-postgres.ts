@@ -1,0 +1,39 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+export interface DatabaseHandle {
+  /** A postgres:// URL the ordinary `pg` driver connects to. */
+  url: string;
+  /** True when this process serves the database itself (PGlite), which allows one connection. */
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded default: PGlite served over the Postgres wire protocol on a loopback port
+ * chosen by the OS, so TypeORM's postgres driver and the same migrations run with nothing
+ * installed. `dataDir` persists the database; without it the database lives in memory (tests).
+ * PGlite is single-connection, so callers keep their pool to one connection.
+ */
+export async function startEmbeddedPostgres(dataDir?: string): Promise<DatabaseHandle> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const db = await PGlite.create(dataDir);
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
+  await server.start();
+  const [host, port] = server.getServerConn().split(':');
+  return {
+    url: `postgres://postgres@${host}:${port}/postgres`,
+    embedded: true,
+    async stop() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
+/** Uses the configured server when there is a URL, the embedded default otherwise. */
+export async function openDatabase(url: string | undefined, dataDir: string): Promise<DatabaseHandle> {
+  if (url) return { url, embedded: false, stop: async () => undefined };
+  return startEmbeddedPostgres(dataDir);
+}

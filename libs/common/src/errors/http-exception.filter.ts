@@ -1,0 +1,57 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
+import type { Response } from 'express';
+import { DomainException } from './domain.exception.js';
+import { type ErrorBody, type ErrorCode, HTTP_STATUS_BY_CODE } from './error-code.js';
+
+const CODE_BY_HTTP_STATUS: Record<number, ErrorCode> = {
+  [HttpStatus.BAD_REQUEST]: 'invalid',
+  [HttpStatus.PAYLOAD_TOO_LARGE]: 'invalid',
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'invalid',
+  [HttpStatus.UNAUTHORIZED]: 'unauthenticated',
+  [HttpStatus.FORBIDDEN]: 'not_found',
+  [HttpStatus.NOT_FOUND]: 'not_found',
+  [HttpStatus.METHOD_NOT_ALLOWED]: 'not_found',
+  [HttpStatus.CONFLICT]: 'conflict',
+  [HttpStatus.TOO_MANY_REQUESTS]: 'rate_limited',
+};
+
+/** Maps any thrown value to a contract error; anything unexpected is logged and answered 500. */
+export function toErrorBody(error: unknown, logger?: Logger): { status: number; body: ErrorBody; retryAfter?: number } {
+  if (error instanceof DomainException) {
+    return { status: HTTP_STATUS_BY_CODE[error.code], body: error.toBody(), retryAfter: error.retryAfterSeconds };
+  }
+  if (error instanceof ThrottlerException) {
+    return { status: 429, body: { code: 'rate_limited', message: 'Too many requests' }, retryAfter: 60 };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const code = CODE_BY_HTTP_STATUS[status] ?? (status >= 500 ? 'internal' : 'invalid');
+    // Nest's own messages (malformed JSON, body too large, unknown route) carry no request data.
+    const message = code === 'not_found' ? 'Not found' : status >= 500 ? 'Internal error' : error.message;
+    return { status: status === HttpStatus.FORBIDDEN ? 404 : status, body: { code, message } };
+  }
+  // Only the error's type and stack are logged: messages from drivers can quote SQL parameters.
+  logger?.error({ err: { type: (error as Error)?.name, stack: (error as Error)?.stack } }, 'unhandled error');
+  return { status: 500, body: { code: 'internal', message: 'Internal error' } };
+}
+
+@Catch()
+export class ContractExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ContractExceptionFilter');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw error;
+    const response = host.switchToHttp().getResponse<Response>();
+    const { status, body, retryAfter } = toErrorBody(error, this.logger);
+    if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
+    response.status(status).json({ error: body });
+  }
+}

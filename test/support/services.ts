@@ -1,0 +1,133 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createServerDatabase } from './test-database.js';
+
+const root = resolve(import.meta.dirname, '../..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface RunningService {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  /** Everything the process wrote to stdout and stderr, for log-hygiene assertions. */
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+async function waitForHealth(url: string, child: ChildProcess, output: () => string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${output()}`);
+    try {
+      const response = await fetch(`${url}/health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100)); // polling a process we cannot subscribe to
+  }
+  throw new Error(`service at ${url} did not become healthy:\n${output()}`);
+}
+
+/** Starts a built service (`dist/`) as a user would, on a free port, and waits for /health. */
+export async function startService(
+  entry: 'auth' | 'gateway',
+  port: number,
+  env: Record<string, string | undefined>,
+): Promise<RunningService> {
+  const child = spawn(process.execPath, [join(root, 'dist/apps', entry, 'src/main.js')], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let buffer = '';
+  child.stdout?.on('data', (chunk: Buffer) => (buffer += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (buffer += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const output = () => buffer;
+  await waitForHealth(url, child, output);
+  return {
+    url,
+    port,
+    process: child,
+    output,
+    stop: (signal = 'SIGTERM') =>
+      new Promise((resolveExit) => {
+        if (child.exitCode !== null) return resolveExit(child.exitCode);
+        child.once('exit', (code) => resolveExit(code));
+        child.kill(signal);
+      }),
+  };
+}
+
+export interface Platform {
+  auth: RunningService;
+  gateway: RunningService;
+  dataDir: string;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The auth service and the consult gateway as separate processes, each with its own database:
+ * fresh databases on the real server when DATABASE_URL is set, embedded PGlite otherwise.
+ */
+export async function startPlatform(extraEnv: Record<string, string> = {}): Promise<Platform> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sharedcare-e2e-'));
+  const [authPort, gatewayPort] = [await freePort(), await freePort()];
+  const authUrl = `http://127.0.0.1:${authPort}`;
+  const cleanups: (() => Promise<void>)[] = [];
+  const env: Record<string, string> = {
+    DATA_DIR: dataDir,
+    AUTH_PORT: String(authPort),
+    GATEWAY_PORT: String(gatewayPort),
+    AUTH_URL: authUrl,
+    AUTH_ISSUER: authUrl,
+    GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
+    DEMO: 'true',
+    ...extraEnv,
+  };
+  const base = process.env.DATABASE_URL;
+  if (base) {
+    const { authEntities, authMigrations } = await import('../../apps/auth/src/database/schema.js');
+    const { gatewayEntities, gatewayMigrations } = await import('../../apps/gateway/src/database/schema.js');
+    const authDb = await createServerDatabase(base, 'auth', authEntities, authMigrations);
+    const gatewayDb = await createServerDatabase(base, 'gateway', gatewayEntities, gatewayMigrations);
+    cleanups.push(authDb.stop, gatewayDb.stop);
+    env.AUTH_DATABASE_URL = authDb.url;
+    env.DATABASE_URL = gatewayDb.url;
+  } else {
+    env.AUTH_DATABASE_URL = '';
+    env.DATABASE_URL = '';
+  }
+  const auth = await startService('auth', authPort, env);
+  const gateway = await startService('gateway', gatewayPort, env).catch(async (error: unknown) => {
+    await auth.stop();
+    throw error;
+  });
+  return {
+    auth,
+    gateway,
+    dataDir,
+    env,
+    async stop() {
+      await Promise.all([gateway.stop(), auth.stop()]);
+      for (const cleanup of cleanups) await cleanup();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
