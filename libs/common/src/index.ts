@@ -8,3 +8,4 @@ export * from './database/typeorm-options.js';
 export * from './logging/logging.module.js';
 export * from './http/configure-app.js';
 export * from './time/clock.js';
+export * from './rate-limit/rate-limit.guard.js';

@@ -6,7 +6,6 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import { ThrottlerException } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { DomainException } from './domain.exception.js';
 import { type ErrorBody, type ErrorCode, HTTP_STATUS_BY_CODE } from './error-code.js';
@@ -28,9 +27,6 @@ export function toErrorBody(error: unknown, logger?: Logger): { status: number; 
   if (error instanceof DomainException) {
     return { status: HTTP_STATUS_BY_CODE[error.code], body: error.toBody(), retryAfter: error.retryAfterSeconds };
   }
-  if (error instanceof ThrottlerException) {
-    return { status: 429, body: { code: 'rate_limited', message: 'Too many requests' }, retryAfter: 60 };
-  }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const code = CODE_BY_HTTP_STATUS[status] ?? (status >= 500 ? 'internal' : 'invalid');
@@ -38,8 +34,9 @@ export function toErrorBody(error: unknown, logger?: Logger): { status: number; 
     const message = code === 'not_found' ? 'Not found' : status >= 500 ? 'Internal error' : error.message;
     return { status: status === HttpStatus.FORBIDDEN ? 404 : status, body: { code, message } };
   }
-  // Only the error's type and stack are logged: messages from drivers can quote SQL parameters.
-  logger?.error({ err: { type: (error as Error)?.name, stack: (error as Error)?.stack } }, 'unhandled error');
+  // Only the error's type and stack frames are logged: messages from drivers can quote values.
+  const frames = (error as Error)?.stack?.split('\n').filter((line) => line.trimStart().startsWith('at '));
+  logger?.error({ err: { type: (error as Error)?.name, frames } }, 'unhandled error');
   return { status: 500, body: { code: 'internal', message: 'Internal error' } };
 }
 

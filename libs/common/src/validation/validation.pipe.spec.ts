@@ -1,0 +1,41 @@
+import { IsEmail, IsString, MaxLength } from 'class-validator';
+import { DomainException } from '../errors/domain.exception.js';
+import { createValidationPipe } from './validation.pipe.js';
+
+class LoginBody {
+  @IsEmail()
+  email: string;
+
+  @IsString()
+  @MaxLength(128)
+  password: string;
+}
+
+const metadata = { type: 'body' as const, metatype: LoginBody };
+
+describe('createValidationPipe', () => {
+  const pipe = createValidationPipe();
+
+  it('passes a valid body through as an instance', async () => {
+    const value = await pipe.transform({ email: 'a@b.test', password: 'long enough pass' }, metadata);
+    expect(value).toBeInstanceOf(LoginBody);
+  });
+
+  it('refuses unknown fields, wrong types and oversized strings with invalid, naming fields not values', async () => {
+    const attempt = pipe.transform({ email: 'a@b.test', password: 'x'.repeat(129), role: 'admin' }, metadata);
+    await expect(attempt).rejects.toBeInstanceOf(DomainException);
+    const error = (await attempt.catch((e: unknown) => e)) as DomainException;
+    expect(error.code).toBe('invalid');
+    expect(error.details).toEqual(
+      expect.arrayContaining([
+        { field: 'password', problems: ['maxLength'] },
+        { field: 'role', problems: ['whitelistValidation'] },
+      ]),
+    );
+    expect(JSON.stringify(error.toBody())).not.toContain('xxxx');
+  });
+
+  it('refuses a body that is not an object', async () => {
+    await expect(pipe.transform('just a string', metadata)).rejects.toMatchObject({ code: 'invalid' });
+  });
+});

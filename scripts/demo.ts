@@ -1,0 +1,94 @@
+/**
+ * `npm start`: both services in demo mode on the embedded default (no PostgreSQL or Redis
+ * needed), each with its own PGlite database under DATA_DIR (.data/), seeded with the demo
+ * organisation. Ctrl-C stops both cleanly; the data stays for the next start.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const authPort = process.env.AUTH_PORT ?? '3001';
+const gatewayPort = process.env.GATEWAY_PORT ?? '3000';
+const authUrl = process.env.AUTH_URL ?? `http://127.0.0.1:${authPort}`;
+const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+
+export const DEMO_PASSWORD = 'SharedCare-demo-1';
+export const DEMO_LOGINS = [
+  ['admin@demo.test', 'org admin'],
+  ['therapist@demo.test', 'therapist, LCSW'],
+  ['psychiatrist@demo.test', 'psychiatrist, MD'],
+  ['care.manager@demo.test', 'care manager'],
+  ['outsider@demo.test', 'therapist who shares no client'],
+] as const;
+
+const env = {
+  ...process.env,
+  DEMO: process.env.DEMO ?? 'true',
+  DATA_DIR: process.env.DATA_DIR ?? resolve(root, '.data'),
+  AUTH_PORT: authPort,
+  GATEWAY_PORT: gatewayPort,
+  AUTH_URL: authUrl,
+};
+
+const children: ChildProcess[] = [];
+let stopping = false;
+
+function start(name: 'auth' | 'gateway'): ChildProcess {
+  const child = spawn(process.execPath, [resolve(root, `dist/apps/${name}/src/main.js`)], { env, stdio: 'inherit' });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`The ${name} service stopped unexpectedly (${signal ?? `exit code ${code}`}); stopping.`);
+      void stop(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not become healthy`);
+}
+
+async function stop(code: number): Promise<never> {
+  stopping = true;
+  await Promise.all(
+    children
+      .filter((child) => child.exitCode === null && child.signalCode === null)
+      .map((child) => new Promise((done) => child.once('exit', done).kill('SIGTERM'))),
+  );
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+try {
+  await waitForHealth(authUrl, start('auth'));
+  await waitForHealth(gatewayUrl, start('gateway'));
+} catch (error) {
+  console.error((error as Error).message);
+  await stop(1);
+}
+
+const width = Math.max(...DEMO_LOGINS.map(([email]) => email.length));
+console.log(`
+SharedCare is running (demo mode, embedded database in ${env.DATA_DIR})
+
+  Consult service   ${gatewayUrl}        API docs ${gatewayUrl}/docs
+  Live events       ${gatewayUrl}/consult (socket.io)
+  Auth service      ${authUrl}        API docs ${authUrl}/docs
+
+Demo logins (password ${DEMO_PASSWORD}, MFA off):
+${DEMO_LOGINS.map(([email, who]) => `  ${email.padEnd(width)}  ${who}`).join('\n')}
+
+Press Ctrl-C to stop; the data stays for the next start.
+`);
