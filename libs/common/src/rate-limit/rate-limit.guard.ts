@@ -1,4 +1,4 @@
-import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable, Optional, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
@@ -13,6 +13,12 @@ export interface RateLimitOptions {
 
 const RATE_LIMIT = 'sharedcare:rate-limit';
 
+/** Budgets by limit name that replace the decorator's defaults, e.g. from configuration. */
+export type RateLimitOverrides = Record<string, Pick<RateLimitOptions, 'points' | 'durationSeconds'>>;
+
+/** Provide a {@link RateLimitOverrides} under this token to configure limits at boot (tests lower them). */
+export const RATE_LIMIT_OVERRIDES = Symbol('RATE_LIMIT_OVERRIDES');
+
 /**
  * Per-IP request limit on a route, answered `rate_limited` with Retry-After. Limits are kept by
  * rate-limiter-flexible (@nestjs/throttler is CommonJS requiring the ESM-only Nest 12 packages,
@@ -25,7 +31,10 @@ export const RateLimit = (options: RateLimitOptions) => SetMetadata(RATE_LIMIT, 
 export class RateLimitGuard implements CanActivate {
   private readonly limiters = new Map<string, RateLimiterMemory>();
 
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    @Optional() @Inject(RATE_LIMIT_OVERRIDES) private readonly overrides: RateLimitOverrides = {},
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
@@ -41,7 +50,8 @@ export class RateLimitGuard implements CanActivate {
     }
   }
 
-  private limiter({ name, points, durationSeconds }: RateLimitOptions): RateLimiterMemory {
+  private limiter(options: RateLimitOptions): RateLimiterMemory {
+    const { name, points, durationSeconds } = { ...options, ...this.overrides[options.name] };
     let limiter = this.limiters.get(name);
     if (!limiter) {
       limiter = new RateLimiterMemory({ keyPrefix: name, points, duration: durationSeconds });
