@@ -19,7 +19,11 @@ export interface DatabaseHandle {
 export async function startEmbeddedPostgres(dataDir?: string): Promise<DatabaseHandle> {
   if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = await PGlite.create(dataDir);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
+  // Pools stay at one connection, but the server accepts a few: a pool that has just closed its
+  // connection (a migration run, then the app's own DataSource) reconnects before the server has
+  // processed the close, and with a limit of one that second connection is refused. PGlite's
+  // query queue serialises what the connections send and keeps a transaction to its own socket.
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 8 });
   await server.start();
   const [host, port] = server.getServerConn().split(':');
   return {
