@@ -1,0 +1,69 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '@sharedcare/common';
+import { loadAuthConfig } from './auth-config.js';
+
+describe('loadAuthConfig', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'auth-config-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('has working defaults outside production: embedded database, demo on, a local key made once', () => {
+    const config = loadAuthConfig({ DATA_DIR: dataDir });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 3001,
+      databaseUrl: undefined,
+      issuer: 'http://127.0.0.1:3001',
+      audience: 'sharedcare-api',
+      demo: true,
+      production: false,
+    });
+    const file = join(dataDir, 'auth', 'key-encryption.key');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(Buffer.from(readFileSync(file, 'utf8'), 'base64')).toEqual(config.keyEncryptionKey);
+    expect(loadAuthConfig({ DATA_DIR: dataDir }).keyEncryptionKey).toEqual(config.keyEncryptionKey);
+    expect(config.rateLimits['auth.login']).toEqual({ points: 20, durationSeconds: 60 });
+  });
+
+  it('derives the issuer from the port and turns demo off with a database URL', () => {
+    const config = loadAuthConfig({ DATA_DIR: dataDir, AUTH_PORT: '4001', AUTH_DATABASE_URL: 'postgres://db/auth' });
+    expect(config.issuer).toBe('http://127.0.0.1:4001');
+    expect(config.demo).toBe(false);
+  });
+
+  it('reads rate budgets and refuses malformed ones', () => {
+    expect(loadAuthConfig({ DATA_DIR: dataDir, AUTH_RATE_LIMIT_LOGIN: '3/60' }).rateLimits['auth.login']).toEqual({
+      points: 3,
+      durationSeconds: 60,
+    });
+    expect(() => loadAuthConfig({ DATA_DIR: dataDir, AUTH_RATE_LIMIT_LOGIN: 'lots' })).toThrow(/AUTH_RATE_LIMIT_LOGIN/);
+  });
+
+  it('in production refuses the embedded database, demo mode and a missing key, naming each', () => {
+    try {
+      loadAuthConfig({ NODE_ENV: 'production', DATA_DIR: dataDir, DEMO: 'true' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const problems = (error as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/AUTH_DATABASE_URL is required in production/);
+      expect(problems).toMatch(/DEMO must not be enabled in production/);
+      expect(problems).toMatch(/AUTH_KEY_ENCRYPTION_KEY is required in production/);
+    }
+  });
+
+  it('in production refuses the all-zero key and accepts a real one, never seeding', () => {
+    const base = { NODE_ENV: 'production', DATA_DIR: dataDir, AUTH_DATABASE_URL: 'postgres://db/auth' };
+    expect(() => loadAuthConfig({ ...base, AUTH_KEY_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') })).toThrow(
+      /AUTH_KEY_ENCRYPTION_KEY is a default value/,
+    );
+    const key = Buffer.alloc(32, 9);
+    const config = loadAuthConfig({ ...base, AUTH_KEY_ENCRYPTION_KEY: key.toString('base64') });
+    expect(config.keyEncryptionKey).toEqual(key);
+    expect(config.demo).toBe(false);
+  });
+});

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EnvReader, type RateLimitOverrides } from '@sharedcare/common';
+
+export interface RateBudget {
+  points: number;
+  durationSeconds: number;
+}
+
+/** The auth service's configuration, read and checked once at boot (CONVENTIONS 12). */
+export interface AuthConfig {
+  production: boolean;
+  host: string;
+  port: number;
+  /** Absent: the embedded PGlite under `${dataDir}/auth/pgdata`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  issuer: string;
+  audience: string;
+  /** Seals signing keys and TOTP secrets at rest (AES-256-GCM). */
+  keyEncryptionKey: Buffer;
+  demo: boolean;
+  redisUrl: string | undefined;
+  logLevel: string;
+  rateLimits: RateLimitOverrides;
+}
+
+/** Rules with fixed values (the issue names them); here so every rule reads the same numbers. */
+export const AUTH_POLICY = {
+  accessTokenTtlSeconds: 600,
+  /** A superseded signing key stays published this long after rotation: the access TTL plus margin. */
+  keyRetireAfterSeconds: 600 + 300,
+  refreshIdleSeconds: 30 * 60,
+  refreshAbsoluteSeconds: 12 * 60 * 60,
+  inviteTtlSeconds: 7 * 24 * 60 * 60,
+  mfaTokenTtlSeconds: 5 * 60,
+  mfaMaxFailedAttempts: 5,
+  lockoutThreshold: 5,
+  lockoutWindowSeconds: 15 * 60,
+  lockoutCooldownSeconds: 15 * 60,
+} as const;
+
+/** Per-IP request budgets by route; each can be set as `<points>/<seconds>` in the environment. */
+export const DEFAULT_RATE_LIMITS = {
+  'auth.login': { points: 20, durationSeconds: 60, env: 'AUTH_RATE_LIMIT_LOGIN' },
+  'auth.register': { points: 10, durationSeconds: 600, env: 'AUTH_RATE_LIMIT_REGISTER' },
+  'auth.refresh': { points: 60, durationSeconds: 60, env: 'AUTH_RATE_LIMIT_REFRESH' },
+  'auth.mfa': { points: 20, durationSeconds: 60, env: 'AUTH_RATE_LIMIT_MFA' },
+} as const;
+
+export type RateLimitName = keyof typeof DEFAULT_RATE_LIMITS;
+
+/** Never accepted in production: the all-zero key that examples and careless scripts produce. */
+const FORBIDDEN_KEYS = [Buffer.alloc(32).toString('base64')];
+
+/**
+ * Outside production, with no AUTH_KEY_ENCRYPTION_KEY, the service makes one key on first start
+ * and keeps it beside the embedded data (mode 0600), so sealed keys and secrets open after a restart.
+ */
+export function localKeyEncryptionKey(dataDir: string): Buffer {
+  const directory = join(dataDir, 'auth');
+  const file = join(directory, 'key-encryption.key');
+  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, randomBytes(32).toString('base64'), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  chmodSync(file, 0o600);
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
+  return key;
+}
+
+function rateBudget(env: EnvReader, name: string, fallback: RateBudget): RateBudget {
+  const raw = env.optionalString(name);
+  if (raw === undefined) return fallback;
+  const match = /^(\d{1,7})\/(\d{1,7})$/.exec(raw.trim());
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
+    env.problem(`${name} must look like <requests>/<seconds>, e.g. 20/60`);
+    return fallback;
+  }
+  return { points: Number(match[1]), durationSeconds: Number(match[2]) };
+}
+
+/** Reads the environment; throws a ConfigError naming every bad variable. */
+export function loadAuthConfig(source: NodeJS.ProcessEnv): AuthConfig {
+  const env = new EnvReader(source);
+  const production = env.isProduction;
+  const host = env.string('AUTH_HOST', '127.0.0.1');
+  const port = env.int('AUTH_PORT', 3001, { min: 0, max: 65535 });
+  const databaseUrl = env.url('AUTH_DATABASE_URL');
+  const dataDir = resolve(env.string('DATA_DIR', '.data'));
+  const issuer = env.url('AUTH_ISSUER', `http://127.0.0.1:${port}`) as string;
+  const audience = env.string('AUTH_AUDIENCE', 'sharedcare-api');
+  const redisUrl = env.url('REDIS_URL');
+  const logLevel = env.string('LOG_LEVEL', 'info');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    env.problem('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
+  }
+  const demo = env.boolean('DEMO', !production && databaseUrl === undefined);
+  if (production) {
+    if (databaseUrl === undefined)
+      env.problem('AUTH_DATABASE_URL is required in production (the embedded database is for demos and tests)');
+    if (demo) env.problem('DEMO must not be enabled in production (demo accounts are never seeded there)');
+  }
+  const keyEncryptionKey = env.key('AUTH_KEY_ENCRYPTION_KEY', () => localKeyEncryptionKey(dataDir), FORBIDDEN_KEYS);
+  const rateLimits: RateLimitOverrides = {};
+  for (const [name, { env: variable, points, durationSeconds }] of Object.entries(DEFAULT_RATE_LIMITS)) {
+    rateLimits[name] = rateBudget(env, variable, { points, durationSeconds });
+  }
+  env.done();
+  return {
+    production,
+    host,
+    port,
+    databaseUrl,
+    dataDir,
+    issuer,
+    audience,
+    keyEncryptionKey,
+    demo,
+    redisUrl,
+    logLevel,
+    rateLimits,
+  };
+}

@@ -1,0 +1,29 @@
+/** What the gateway hears about sessions: it closes the provider's live sockets. */
+export interface SessionEvent {
+  type: 'provider.sessions_revoked' | 'provider.disabled';
+  providerId: string;
+  organisationId: string;
+  /** ISO 8601. */
+  at: string;
+}
+
+export const AUTH_EVENTS_CHANNEL = 'sharedcare:auth-events';
+
+/**
+ * Delivers session events to the gateway. Every event is first written to the auth_outbox
+ * table; `publish` returns true when a transport took it (the row is then marked published).
+ */
+export abstract class AuthEventPublisher {
+  abstract publish(event: SessionEvent): Promise<boolean>;
+}
+
+/**
+ * Without REDIS_URL nothing is pushed: the event stays an unpublished auth_outbox row.
+ * The gateway side comes later (it can poll or LISTEN on the outbox, or a relay can push
+ * unpublished rows to Redis); until then access tokens expire within ten minutes anyway.
+ */
+export class OutboxOnlyPublisher extends AuthEventPublisher {
+  async publish(): Promise<boolean> {
+    return false;
+  }
+}
