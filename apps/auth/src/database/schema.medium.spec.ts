@@ -1,5 +1,9 @@
+import { jest } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database.js';
 import { authEntities, authMigrations } from './schema.js';
+
+// Starting a fresh database and the app takes seconds on a busy machine.
+jest.setTimeout(60_000);
 
 describe('auth schema', () => {
   let db: TestDatabase;

@@ -44,13 +44,14 @@ export class LoginService {
       );
       throw WRONG_CREDENTIALS();
     }
-    await this.lockout.clear(email);
     const facts = { providerId: provider.id, organisationId: provider.organisationId };
+    // With MFA the failures are cleared only once the code is right too: wrong codes count.
     if (provider.mfaEnabled) {
       const mfaToken = await this.challenges.start(provider.id);
       await this.audit.record('login.mfa_required', 'success', facts, meta);
       return { mfaRequired: true, mfaToken };
     }
+    await this.lockout.clear(email);
     const tokens = await this.sessions.start(provider);
     await this.audit.record('login.succeeded', 'success', facts, meta);
     return tokens;

@@ -82,16 +82,19 @@ export class MfaService {
     if (!fresh) {
       await this.challenges.recordFailure(challenge);
       await this.lockout.recordFailure(provider.email, provider.id, meta);
+      // A right code from a spent time step is a replay: worth telling apart in the audit trail.
+      const replayed = timeStep !== undefined || (await verifyTotp(secret, code, this.clock.now(), null)) !== undefined;
       await this.audit.record(
         'mfa.failed',
         'failure',
-        { ...facts, reason: timeStep === undefined ? 'wrong_code' : 'replayed_code' },
+        { ...facts, reason: replayed ? 'replayed_code' : 'wrong_code' },
         meta,
       );
       throw DomainException.unauthenticated('The code is not valid');
     }
     if (!(await this.challenges.consume(challenge)))
       throw DomainException.unauthenticated('MFA token is invalid or expired');
+    await this.lockout.clear(provider.email);
     const tokens = await this.sessions.start(provider);
     await this.audit.record('mfa.verified', 'success', facts, meta);
     await this.audit.record('login.succeeded', 'success', { ...facts, reason: 'mfa' }, meta);
