@@ -66,6 +66,8 @@ export class AccessTokenService {
           algorithms: [SIGNING_ALGORITHM],
           typ: ACCESS_TOKEN_TYPE,
           requiredClaims: REQUIRED_CLAIMS,
+          // Also makes jose refuse an `iat` in the future.
+          maxTokenAge: AUTH_POLICY.accessTokenTtlSeconds,
           currentDate: this.clock.now(),
         },
       );
