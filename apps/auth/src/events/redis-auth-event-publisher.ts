@@ -21,11 +21,17 @@ export class RedisAuthEventPublisher extends AuthEventPublisher implements OnApp
       disableOfflineQueue: true,
       socket: { connectTimeout: 2_000, reconnectStrategy: (retries: number) => Math.min(200 * (retries + 1), 5_000) },
     });
-    // Unhandled, a client 'error' event would crash the process.
-    this.client.on('error', (error: Error) => this.logger.warn({ error: error.name }, 'Redis client error'));
+    // Unhandled, a client 'error' event would crash the process. One warning per outage, not per retry.
+    let warned = false;
+    this.client.on('error', (error: Error) => {
+      if (!warned) this.logger.warn({ error: error.name }, 'Redis unavailable; session events stay in the outbox');
+      warned = true;
+    });
+    this.client.on('ready', () => (warned = false));
+    // Boot does not wait for Redis; the client keeps retrying in the background.
     this.connecting = this.client.connect().then(
       () => undefined,
-      (error: Error) => this.logger.warn({ error: error.name }, 'Redis connection failed; events stay in the outbox'),
+      () => undefined,
     );
   }
 
@@ -38,23 +44,24 @@ export class RedisAuthEventPublisher extends AuthEventPublisher implements OnApp
       organisationId: event.organisationId,
       at: event.at,
     });
-    try {
-      await Promise.race([
-        this.client.publish(AUTH_EVENTS_CHANNEL, message),
-        delay(PUBLISH_TIMEOUT_MS).then(() => Promise.reject(new Error('Redis publish timed out'))),
-      ]);
-      return true;
-    } catch (error) {
-      this.logger.warn(
-        { error: (error as Error).name, eventType: event.type },
-        'Redis publish failed; event stays in the outbox',
-      );
-      return false;
-    }
+    // Both sides settle without rejecting: a late failure must not become an unhandled rejection.
+    const sent = this.client.publish(AUTH_EVENTS_CHANNEL, message).then(
+      () => 'sent' as const,
+      () => 'failed' as const,
+    );
+    const outcome = await Promise.race([sent, delay(PUBLISH_TIMEOUT_MS).then(() => 'timed_out' as const)]);
+    if (outcome !== 'sent')
+      this.logger.warn({ outcome, eventType: event.type }, 'Redis publish failed; event stays in the outbox');
+    return outcome === 'sent';
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.client.isOpen) await this.client.close().catch(() => this.client.destroy());
+    try {
+      if (this.client.isReady) await this.client.close();
+      else if (this.client.isOpen) this.client.destroy();
+    } catch {
+      // already closed
+    }
   }
 }
 

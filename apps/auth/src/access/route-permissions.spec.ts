@@ -1,0 +1,46 @@
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { RequestMethod } from '@nestjs/common';
+import { AUTH_CONTROLLERS } from '../auth-app.module.js';
+import { ACCESS_METADATA, type AccessDeclaration } from './authenticated.decorator.js';
+import { PERMISSIONS } from './permissions.js';
+
+/** Every route of the auth service with who may call it; a change here is a change in who can reach what. */
+function routeTable(): string[] {
+  return AUTH_CONTROLLERS.flatMap((controller) => {
+    const base = String(Reflect.getMetadata(PATH_METADATA, controller));
+    return Object.getOwnPropertyNames(controller.prototype)
+      .filter((name) => name !== 'constructor')
+      .map((name) => {
+        const handler = (controller.prototype as Record<string, object>)[name];
+        const path = String(Reflect.getMetadata(PATH_METADATA, handler));
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
+        const access = Reflect.getMetadata(ACCESS_METADATA, handler) as AccessDeclaration | undefined;
+        const who = !access
+          ? 'UNDECLARED'
+          : 'public' in access
+            ? 'public'
+            : `${access.permission} (${PERMISSIONS[access.permission].join(', ')})`;
+        return `${method} /${[base, path].filter((part) => part && part !== '/').join('/')} → ${who}`;
+      });
+  }).sort();
+}
+
+describe('auth routes and their permissions', () => {
+  it('declares a permission or public on every route', () => {
+    expect(routeTable()).toEqual([
+      'GET /.well-known/jwks.json → public',
+      'GET /auth/me → account.read (therapist, psychiatrist, care_manager, primary_care, admin)',
+      'GET /health → public',
+      'POST /auth/invites → invite.create (admin)',
+      'POST /auth/login → public',
+      'POST /auth/logout → public',
+      'POST /auth/logout-all → session.logout_all (therapist, psychiatrist, care_manager, primary_care, admin)',
+      'POST /auth/mfa/confirm → mfa.manage (therapist, psychiatrist, care_manager, primary_care, admin)',
+      'POST /auth/mfa/enroll → mfa.manage (therapist, psychiatrist, care_manager, primary_care, admin)',
+      'POST /auth/mfa/verify → public',
+      'POST /auth/providers/:providerId/disable → provider.disable (admin)',
+      'POST /auth/refresh → public',
+      'POST /auth/register → public',
+    ]);
+  });
+});
