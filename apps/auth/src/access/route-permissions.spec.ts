@@ -11,7 +11,7 @@ function routeTable(): string[] {
     return Object.getOwnPropertyNames(controller.prototype)
       .filter((name) => name !== 'constructor')
       .map((name) => {
-        const handler = (controller.prototype as Record<string, object>)[name];
+        const handler = (controller.prototype as unknown as Record<string, object>)[name];
         const path = String(Reflect.getMetadata(PATH_METADATA, handler));
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
         const access = Reflect.getMetadata(ACCESS_METADATA, handler) as AccessDeclaration | undefined;
