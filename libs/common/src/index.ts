@@ -9,3 +9,4 @@ export * from './logging/logging.module.js';
 export * from './http/configure-app.js';
 export * from './time/clock.js';
 export * from './rate-limit/rate-limit.guard.js';
+export * from './errors/ws-exception.filter.js';
