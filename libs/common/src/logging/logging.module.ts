@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
-import type { DynamicModule } from '@nestjs/common';
+import { type DynamicModule, RequestMethod } from '@nestjs/common';
 
 /**
  * Paths pino removes from every record, wherever a careless log call puts them. Request
@@ -27,6 +27,10 @@ export const REDACTED_PATHS = [
  */
 export function createLoggingModule(service: string, level = process.env.LOG_LEVEL ?? 'info'): DynamicModule {
   return LoggerModule.forRoot({
+    // Every route, named explicitly: with nestjs-pino's default route list, Nest 12 mounts the
+    // middleware twice on routes excluded from a global prefix (the gateway's /health), so each
+    // such request was logged twice. A wildcard Nest recognises covers those routes once.
+    forRoutes: [{ path: '/{*splat}', method: RequestMethod.ALL }],
     pinoHttp: {
       level,
       base: { service },
