@@ -1,0 +1,31 @@
+import { ROLES, type Role } from './roles.js';
+
+/**
+ * Every permission a route or socket event can declare (`@Authenticated({permission})`), with the
+ * roles granted it. The role grant is only the coarse first gate, checked by the guard; who may
+ * see which client (care team and consent) is decided per record by the access service
+ * (CONVENTIONS 3). Adding a permission here is a change to who can reach what: review it.
+ */
+export const PERMISSIONS = {
+  'provider.me': { roles: ROLES, description: 'Read one’s own verified identity' },
+} as const satisfies Record<string, PermissionGrant>;
+
+export interface PermissionGrant {
+  roles: readonly Role[];
+  description: string;
+}
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/** The grant table the guard consults (AuthVerificationModule's `grants`, PERMISSIONS by default). */
+export type PermissionGrants = Record<Permission, PermissionGrant>;
+
+export const PERMISSION_GRANTS = Symbol('PERMISSION_GRANTS');
+
+export function isPermission(value: unknown): value is Permission {
+  return typeof value === 'string' && Object.hasOwn(PERMISSIONS, value);
+}
+
+export function isGranted(role: Role, permission: Permission, grants: PermissionGrants = PERMISSIONS): boolean {
+  return grants[permission]?.roles.includes(role) ?? false;
+}
