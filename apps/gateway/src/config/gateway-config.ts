@@ -1,0 +1,83 @@
+import { resolve } from 'node:path';
+import { EnvReader } from '@sharedcare/common';
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  /** A real PostgreSQL server; absent means the embedded database in `embeddedDataDir`. */
+  databaseUrl?: string;
+  embeddedDataDir: string;
+  auth: {
+    /** Where the JWKS is fetched from. */
+    jwksUrl: string;
+    /** Expected `iss` of access tokens. */
+    issuer: string;
+    /** Expected `aud` of access tokens. */
+    audience: string;
+  };
+  /** Browser origins allowed to call the REST API (CORS) and to open a socket. */
+  allowedOrigins: string[];
+  logLevel: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const DEFAULT_ALLOWED_ORIGINS = ['http://127.0.0.1:3000', 'http://localhost:3000'];
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The gateway's configuration, read and checked once at boot (CONVENTIONS 12). Throws a
+ * ConfigError naming every bad variable.
+ */
+export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig {
+  const env = new EnvReader(environment);
+  const host = env.string('GATEWAY_HOST', '127.0.0.1');
+  const port = env.int('GATEWAY_PORT', 3000, { min: 0, max: 65535 });
+
+  const databaseUrl = env.url('DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) env.problem('DATABASE_URL must be a postgres:// URL');
+  if (!databaseUrl && env.isProduction) {
+    env.problem('DATABASE_URL is required in production: the embedded database is for demos and tests');
+  }
+  const dataDir = env.string('DATA_DIR', '.data');
+
+  const authUrl = env.url('AUTH_URL', 'http://127.0.0.1:3001') as string;
+  const jwksUrl =
+    env.optionalString('AUTH_JWKS_URL') === undefined
+      ? `${authUrl.replace(/\/+$/, '')}/.well-known/jwks.json`
+      : (env.url('AUTH_JWKS_URL') as string);
+  const issuer = env.string('AUTH_ISSUER', authUrl);
+  const audience = env.string('AUTH_AUDIENCE', 'sharedcare-api');
+
+  const allowedOrigins = env.list('ALLOWED_ORIGINS', DEFAULT_ALLOWED_ORIGINS);
+  const badOrigins = allowedOrigins.filter((origin) => !isOrigin(origin));
+  if (badOrigins.length > 0) {
+    env.problem(
+      `ALLOWED_ORIGINS must be a comma-separated list of origins like https://app.example.org (not ${badOrigins.join(', ')})`,
+    );
+  }
+  if (env.isProduction && env.optionalString('ALLOWED_ORIGINS') === undefined) {
+    env.problem('ALLOWED_ORIGINS is required in production: the browser origins of the web client');
+  }
+
+  const logLevel = env.string('LOG_LEVEL', 'info');
+  if (!LOG_LEVELS.includes(logLevel)) env.problem(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  env.done();
+  return {
+    host,
+    port,
+    databaseUrl,
+    embeddedDataDir: resolve(dataDir, 'gateway', 'pgdata'),
+    auth: { jwksUrl, issuer, audience },
+    allowedOrigins,
+    logLevel,
+  };
+}

@@ -1,0 +1,56 @@
+import type { IncomingMessage } from 'node:http';
+import type { INestApplicationContext } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+
+// @nestjs/platform-socket.io pins its own copy of socket.io, which is the one that runs; its
+// types are taken from the adapter rather than from our socket.io dependency.
+type IoServerOptions = NonNullable<Parameters<IoAdapter['createIOServer']>[1]>;
+type IoServer = ReturnType<IoAdapter['createIOServer']>;
+
+export interface ConsultIoOptions {
+  /** Browser origins allowed to open a socket; see {@link isOriginAllowed}. */
+  allowedOrigins: string[];
+  /** Largest accepted socket.io message, in bytes. */
+  maxHttpBufferSize?: number;
+}
+
+/**
+ * A request without an Origin header comes from a non-browser client (a native app, a test),
+ * which no web page can impersonate; a browser always sends one on a cross-origin request and on
+ * every WebSocket handshake, so any Origin that is present must be on the allow-list.
+ */
+export function isOriginAllowed(origin: string | undefined, allowedOrigins: readonly string[]): boolean {
+  return origin === undefined || allowedOrigins.includes(origin);
+}
+
+/**
+ * socket.io on the HTTP server's port, with the settings that come from configuration rather
+ * than from the gateway's decorator: the Origin allow-list (CORS headers for polling, and a hard
+ * refusal in `allowRequest` for both transports) and the message size limit.
+ * Connection-state recovery stays off: see createSocketAuthMiddleware before turning it on.
+ */
+export class ConsultIoAdapter extends IoAdapter {
+  constructor(
+    app: INestApplicationContext,
+    private readonly options: ConsultIoOptions,
+  ) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: IoServerOptions): IoServer {
+    const { allowedOrigins, maxHttpBufferSize = 64 * 1024 } = this.options;
+    return super.createIOServer(port, {
+      ...options,
+      serveClient: false,
+      maxHttpBufferSize,
+      cors: { origin: allowedOrigins, methods: ['GET', 'POST'] },
+      allowRequest: (
+        request: IncomingMessage,
+        callback: (error: string | null | undefined, success: boolean) => void,
+      ) =>
+        isOriginAllowed(request.headers.origin, allowedOrigins)
+          ? callback(null, true)
+          : callback('Origin not allowed', false),
+    } as IoServerOptions);
+  }
+}

@@ -1,0 +1,104 @@
+import { FixedClock } from '@sharedcare/common';
+import { ATTACKS, attackToken } from '../../../../test/support/access-tokens.js';
+import {
+  ALLOWED_ORIGIN,
+  connectOutcome,
+  startTestGateway,
+  type TestGateway,
+} from '../../../../test/support/gateway-app.js';
+import { ConsultGateway, providerRoom } from './consult.gateway.js';
+
+// Starting a database and an app can outlast jest's default 5 s under load, and jest reads
+// testTimeout only from the global config, not from a project's (jest.config.js).
+const HOOK_TIMEOUT_MS = 60_000;
+
+describe('/consult handshake (socket authentication)', () => {
+  // The gateway and the verifier read this clock; tokens are minted on it too.
+  const clock = new FixedClock(new Date());
+  const nowSeconds = () => Math.floor(clock.now().getTime() / 1000);
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({ clock });
+  }, HOOK_TIMEOUT_MS);
+  afterAll(async () => {
+    await gateway?.stop();
+  }, HOOK_TIMEOUT_MS);
+
+  const mint = (claims: Record<string, unknown> = {}) => gateway.issuer.mint({ nowSeconds: nowSeconds(), claims });
+
+  async function expectRefused(token: unknown, extra: Record<string, unknown> = {}): Promise<void> {
+    const outcome = await connectOutcome(gateway.socket({ auth: token === undefined ? {} : { token }, ...extra }));
+    expect(outcome.connected).toBe(false);
+    if (!outcome.connected)
+      expect(outcome.error.data).toEqual({ code: 'unauthenticated', message: expect.any(String) });
+  }
+
+  it('connects with a valid token and joins the provider’s room, answering nothing', async () => {
+    const socket = gateway.socket({ auth: { token: await mint() } });
+    const received: string[] = [];
+    socket.onAny((event: string) => received.push(event));
+    expect(await connectOutcome(socket)).toEqual({ connected: true });
+    const namespace = gateway.app.get(ConsultGateway).namespace;
+    const inRoom = await namespace.in(providerRoom(String(gateway.issuer.claims().sub))).fetchSockets();
+    expect(inRoom.map((s) => s.id)).toEqual([socket.id]);
+    expect(received).toEqual([]);
+    socket.disconnect();
+  });
+
+  it('refuses a handshake without a token', async () => {
+    await expectRefused(undefined);
+    await expectRefused('');
+  });
+
+  it.each(ATTACKS)('refuses %s with connect_error unauthenticated', async (attack) => {
+    await expectRefused(await attackToken(gateway.issuer, attack, nowSeconds()));
+  });
+
+  it('ignores a token offered anywhere but the handshake auth payload', async () => {
+    const token = await mint();
+    await expectRefused(undefined, { query: { token }, extraHeaders: { authorization: `Bearer ${token}` } });
+  });
+
+  it('refuses a browser origin outside the allow-list, on both transports, before authentication', async () => {
+    const token = await mint();
+    for (const transports of [['polling'], ['websocket']]) {
+      const refused = await connectOutcome(
+        gateway.socket({ auth: { token }, transports, extraHeaders: { origin: 'http://evil.test' } }),
+      );
+      expect(refused.connected).toBe(false);
+      const allowed = gateway.socket({ auth: { token }, transports, extraHeaders: { origin: ALLOWED_ORIGIN } });
+      expect(await connectOutcome(allowed)).toEqual({ connected: true });
+      allowed.disconnect();
+    }
+    const handshake = await fetch(`${gateway.url}/socket.io/?EIO=4&transport=polling`, {
+      headers: { origin: 'http://evil.test' },
+    });
+    expect(handshake.status).toBe(403);
+  });
+
+  it('closes a connection whose message exceeds 64 KB', async () => {
+    const socket = gateway.socket({ auth: { token: await mint() }, transports: ['websocket'] });
+    expect(await connectOutcome(socket)).toEqual({ connected: true });
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    socket.emit('thread.join', { padding: 'x'.repeat(70 * 1024) });
+    expect(await closed).toBe('transport close');
+  });
+
+  it('tells the client its session expired and disconnects it when the token expires', async () => {
+    const token = await mint();
+    const expiresAt = (nowSeconds() + 600) * 1000;
+    clock.set(new Date(expiresAt - 50));
+    try {
+      const socket = gateway.socket({ auth: { token } });
+      const events: string[] = [];
+      const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+      socket.on('session.expired', () => events.push('session.expired'));
+      expect(await connectOutcome(socket)).toEqual({ connected: true });
+      expect(await disconnected).toBe('io server disconnect');
+      expect(events).toEqual(['session.expired']);
+    } finally {
+      clock.set(new Date());
+    }
+  });
+});

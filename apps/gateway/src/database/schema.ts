@@ -1,0 +1,8 @@
+import { GatewayInitialSchema1795761000000 } from './migrations/1795761000000-gateway-initial-schema.js';
+import { SchemaInfo } from './schema-info.entity.js';
+
+/** The consult service's own database: its entities and the migrations that build them. */
+export const gatewayEntities = [SchemaInfo];
+
+/** Append-only, in order; never `synchronize`. */
+export const gatewayMigrations = [GatewayInitialSchema1795761000000];

@@ -1,0 +1,40 @@
+import { type INestApplication, RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { configureApp } from '@sharedcare/common';
+import { ConsultIoAdapter } from './consult/consult-io.adapter.js';
+import { GatewayModule, type GatewayModuleOptions } from './gateway.module.js';
+
+/** REST lives under /api; health (and the docs, mounted by configureApp) stay at the root. */
+export const API_PREFIX = 'api';
+const UNPREFIXED = [{ path: 'health', method: RequestMethod.GET }];
+
+/** The path a controller route is served at. */
+export function servedPath(path: string): string {
+  return UNPREFIXED.some((route) => `/${route.path}` === path) ? path : `/${API_PREFIX}${path}`;
+}
+
+/**
+ * The consult service, configured but not listening: what main.ts starts and what the medium
+ * tests start on port 0 with their own database and keys.
+ */
+export async function createGatewayApp(options: GatewayModuleOptions): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(options), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED });
+  app.enableCors({
+    origin: options.config.allowedOrigins,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+    maxAge: 600,
+  });
+  app.useWebSocketAdapter(new ConsultIoAdapter(app, { allowedOrigins: options.config.allowedOrigins }));
+  configureApp(app, {
+    title: 'SharedCare consult service',
+    description:
+      'Clients, care teams, consult threads and the shared safety plan. REST under /api with `Authorization: Bearer <access token>`; live events on the socket.io namespace /consult.',
+  });
+  return app;
+}

@@ -1,0 +1,51 @@
+import { describeEndpoints } from '@sharedcare/auth';
+import { startTestGateway, type TestGateway } from '../../../test/support/gateway-app.js';
+import { servedPath } from './gateway-app.js';
+
+// Starting a database and an app can outlast jest's default 5 s under load, and jest reads
+// testTimeout only from the global config, not from a project's (jest.config.js).
+const HOOK_TIMEOUT_MS = 60_000;
+
+/**
+ * Who can reach what (CONVENTIONS 2): the whole table of the consult service's routes and socket
+ * events with their declared permissions. A change here changes access: review it as such.
+ */
+describe('consult service endpoints and their permissions', () => {
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway();
+  }, HOOK_TIMEOUT_MS);
+  afterAll(async () => {
+    await gateway?.stop();
+  }, HOOK_TIMEOUT_MS);
+
+  it('matches the reviewed table', () => {
+    expect(describeEndpoints(gateway.app, servedPath)).toEqual([
+      { transport: 'http', endpoint: 'GET /api/me', handler: 'MeController.me', access: 'provider.me' },
+      { transport: 'http', endpoint: 'GET /health', handler: 'HealthController.check', access: 'public' },
+      // The /consult namespace has no client→server events yet; its handshake is authenticated
+      // by createSocketAuthMiddleware (see consult.gateway.medium.spec.ts).
+    ]);
+  });
+
+  it('declares every route and event @Public or @Authenticated', () => {
+    const undeclared = describeEndpoints(gateway.app, servedPath).filter((row) => row.access === 'UNDECLARED');
+    expect(undeclared).toEqual([]);
+  });
+
+  it('serves each route of the table at its path, refusing the non-public ones without a token', async () => {
+    for (const row of describeEndpoints(gateway.app, servedPath).filter((r) => r.transport === 'http')) {
+      const [method, path] = row.endpoint.split(' ');
+      const response = await fetch(`${gateway.url}${path.replace(/:[^/]+/g, '00000000-0000-4000-8000-000000000000')}`, {
+        method,
+      });
+      const outcome =
+        row.access === 'public' ? ([401, 404].includes(response.status) ? 'refused' : 'reached') : response.status;
+      expect({ endpoint: row.endpoint, outcome }).toEqual({
+        endpoint: row.endpoint,
+        outcome: row.access === 'public' ? 'reached' : 401,
+      });
+    }
+  });
+});

@@ -1,0 +1,81 @@
+import type { INestApplication } from '@nestjs/common';
+import { io, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from 'socket.io-client';
+import { remoteKeySource } from '@sharedcare/auth';
+import type { Clock } from '@sharedcare/common';
+// The harness starts the app it tests; the rule this silences keeps libs from importing apps.
+/* eslint-disable no-restricted-imports */
+import { type GatewayConfig, readGatewayConfig } from '../../apps/gateway/src/config/gateway-config.js';
+import { gatewayEntities, gatewayMigrations } from '../../apps/gateway/src/database/schema.js';
+import { createGatewayApp } from '../../apps/gateway/src/gateway-app.js';
+/* eslint-enable no-restricted-imports */
+import { createTestIssuer, serveJwks, type JwksServer, type TestIssuer } from './access-tokens.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export const ALLOWED_ORIGIN = 'http://127.0.0.1:3000';
+
+export interface TestGateway {
+  app: INestApplication;
+  url: string;
+  issuer: TestIssuer;
+  jwks: JwksServer;
+  db: TestDatabase;
+  /** A socket.io client on `/consult`, not yet connected unless `autoConnect` is set. */
+  socket(options?: Partial<ManagerOptions & SocketOptions>): ClientSocket;
+  stop(): Promise<void>;
+}
+
+/**
+ * The consult service in-process on port 0 (CONVENTIONS 14): a fresh migrated database, and a
+ * local JWKS server standing in for the auth service, fetched over HTTP like the real one.
+ */
+export async function startTestGateway(
+  options: { clock?: Clock; config?: Partial<GatewayConfig> } = {},
+): Promise<TestGateway> {
+  const issuer = await createTestIssuer();
+  const jwks = await serveJwks(issuer.jwks);
+  const db = await createTestDatabase('gateway', gatewayEntities, gatewayMigrations);
+  const config: GatewayConfig = {
+    ...readGatewayConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    port: 0,
+    auth: { jwksUrl: jwks.url, issuer: issuer.issuer, audience: issuer.audience },
+    ...options.config,
+  };
+  const app = await createGatewayApp({ config, database: db, keys: remoteKeySource(jwks.url), clock: options.clock });
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const sockets: ClientSocket[] = [];
+  return {
+    app,
+    url,
+    issuer,
+    jwks,
+    db,
+    socket(socketOptions = {}) {
+      const socket = io(`${url}/consult`, {
+        autoConnect: false,
+        reconnection: false,
+        forceNew: true,
+        ...socketOptions,
+      });
+      sockets.push(socket);
+      return socket;
+    },
+    async stop() {
+      for (const socket of sockets) socket.disconnect();
+      await app.close();
+      await db.stop();
+      await jwks.close();
+    },
+  };
+}
+
+/** Resolves with the outcome of a socket's connection attempt; never waits on a timer. */
+export function connectOutcome(
+  socket: ClientSocket,
+): Promise<{ connected: true } | { connected: false; error: Error & { data?: unknown } }> {
+  return new Promise((resolve) => {
+    socket.once('connect', () => resolve({ connected: true }));
+    socket.once('connect_error', (error) => resolve({ connected: false, error }));
+    socket.connect();
+  });
+}
