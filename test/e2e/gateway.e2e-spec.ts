@@ -1,0 +1,115 @@
+import { jest } from '@jest/globals';
+import { io, type Socket } from 'socket.io-client';
+import { type Platform, startPlatform } from '../support/services.js';
+
+// jest reads testTimeout only from the global config, not from the e2e project's.
+jest.setTimeout(90_000);
+
+/**
+ * The consult service as a user runs it, next to the real auth service: a token the auth service
+ * issues is accepted by the gateway over REST and socket.io, verified against the auth service's
+ * JWKS; a tampered one is refused on both.
+ */
+const DEMO_PASSWORD = 'SharedCare-demo-1';
+
+async function login(platform: Platform, email: string): Promise<string> {
+  const response = await fetch(`${platform.auth.url}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: DEMO_PASSWORD }),
+  });
+  expect(response.status).toBe(200);
+  const body = (await response.json()) as { accessToken: string };
+  expect(typeof body.accessToken).toBe('string');
+  return body.accessToken;
+}
+
+function connect(platform: Platform, token: string): Promise<{ socket: Socket; error?: Error & { data?: unknown } }> {
+  const socket = io(`${platform.gateway.url}/consult`, { auth: { token }, reconnection: false, forceNew: true });
+  return new Promise((resolve) => {
+    socket.once('connect', () => resolve({ socket }));
+    socket.once('connect_error', (error) => resolve({ socket, error }));
+  });
+}
+
+/** The same token with one character of its signature changed. */
+function tamper(token: string): string {
+  const [header, payload, signature] = token.split('.');
+  const flipped = signature[0] === 'A' ? 'B' : 'A';
+  return `${header}.${payload}.${flipped}${signature.slice(1)}`;
+}
+
+describe('consult gateway with the real auth service', () => {
+  let platform: Platform;
+
+  beforeAll(async () => {
+    platform = await startPlatform();
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('answers GET /api/me for the demo therapist with a token from the auth service', async () => {
+    const token = await login(platform, 'therapist@demo.test');
+    const response = await fetch(`${platform.gateway.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    const me = (await response.json()) as Record<string, string>;
+    expect(me).toEqual({
+      providerId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      organisationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      role: 'therapist',
+      displayName: expect.any(String),
+      credential: 'LCSW',
+    });
+
+    const psychiatrist = (await (
+      await fetch(`${platform.gateway.url}/api/me`, {
+        headers: { authorization: `Bearer ${await login(platform, 'psychiatrist@demo.test')}` },
+      })
+    ).json()) as Record<string, string>;
+    expect(psychiatrist).toMatchObject({ role: 'psychiatrist', credential: 'MD', organisationId: me.organisationId });
+    expect(psychiatrist.providerId).not.toBe(me.providerId);
+  });
+
+  it('refuses a tampered token and no token on REST', async () => {
+    const token = await login(platform, 'therapist@demo.test');
+    for (const headers of [{ authorization: `Bearer ${tamper(token)}` }, {} as Record<string, string>]) {
+      const response = await fetch(`${platform.gateway.url}/api/me`, { headers });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: { code: 'unauthenticated', message: expect.any(String) } });
+    }
+  });
+
+  it('connects to /consult with the token, and refuses a tampered one with connect_error', async () => {
+    const token = await login(platform, 'therapist@demo.test');
+    const good = await connect(platform, token);
+    expect(good.error).toBeUndefined();
+    expect(good.socket.connected).toBe(true);
+    good.socket.disconnect();
+
+    const bad = await connect(platform, tamper(token));
+    expect(bad.socket.connected).toBe(false);
+    expect(bad.error?.data).toEqual({ code: 'unauthenticated', message: expect.any(String) });
+    bad.socket.disconnect();
+  });
+
+  // Last: it stops the gateway, to read its whole log.
+  it('logs each request once, by id, with no token or password, and stops cleanly on SIGTERM', async () => {
+    const token = await login(platform, 'therapist@demo.test');
+    const requestIds = { health: `e2e-health-${Date.now()}`, me: `e2e-me-${Date.now()}` };
+    await fetch(`${platform.gateway.url}/health`, { headers: { 'x-request-id': requestIds.health } });
+    const refused = await fetch(`${platform.gateway.url}/api/me`, {
+      headers: { authorization: `Bearer ${tamper(token)}`, 'x-request-id': requestIds.me },
+    });
+    expect(refused.headers.get('x-request-id')).toBe(requestIds.me);
+    expect(await platform.gateway.stop('SIGTERM')).toBe(0);
+    const output = platform.gateway.output();
+    for (const id of Object.values(requestIds))
+      expect(output.split('\n').filter((line) => line.includes(id))).toHaveLength(1);
+    expect(output).toContain('consult service listening');
+    expect(output).toContain('consult service stopping');
+    expect(output).not.toContain(token.split('.')[1]);
+    expect(output).not.toContain(token.split('.')[2].slice(1));
+    expect(output).not.toContain(DEMO_PASSWORD);
+  });
+});
