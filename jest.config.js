@@ -26,6 +26,8 @@ const common = {
 };
 
 export default {
+  // Jest reads the timeout from the top level only; end-to-end tests start services as processes.
+  testTimeout: 90_000,
   projects: [
     {
       ...common,
@@ -37,13 +39,11 @@ export default {
       ...common,
       displayName: 'medium',
       testMatch: ['<rootDir>/{apps,libs,test}/**/*.medium.spec.ts'],
-      testTimeout: 60_000,
     },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
-      testTimeout: 90_000,
     },
   ],
 };

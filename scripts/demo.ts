@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
-const root = resolve(import.meta.dirname, '..');
+const root = resolve(import.meta.dirname, '../..');
 const authPort = process.env.AUTH_PORT ?? '3001';
 const gatewayPort = process.env.GATEWAY_PORT ?? '3000';
 const authUrl = process.env.AUTH_URL ?? `http://127.0.0.1:${authPort}`;
@@ -58,14 +58,18 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not become healthy`);
 }
 
+/** Stops both services; exits non-zero unless each of them shut down cleanly. */
 async function stop(code: number): Promise<never> {
+  if (stopping) return new Promise<never>(() => undefined);
   stopping = true;
-  await Promise.all(
-    children
-      .filter((child) => child.exitCode === null && child.signalCode === null)
-      .map((child) => new Promise((done) => child.once('exit', done).kill('SIGTERM'))),
+  const codes = await Promise.all(
+    children.map((child) =>
+      child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve(child.exitCode)
+        : new Promise<number | null>((done) => child.once('exit', (exitCode) => done(exitCode)).kill('SIGTERM')),
+    ),
   );
-  process.exit(code);
+  process.exit(codes.every((exitCode) => exitCode === 0) ? code : 1);
 }
 
 process.on('SIGINT', () => void stop(0));

@@ -77,7 +77,10 @@ export async function createServerDatabase(
   return {
     url: adminUrl(baseUrl, name),
     embedded: false,
-    stop: () => withAdminClient(baseUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    stop: () =>
+      withAdminClient(baseUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(
+        () => undefined,
+      ),
   };
 }
 

@@ -61,7 +61,12 @@ export class EnvReader {
 
   list(name: string, fallback: string[]): string[] {
     const raw = this.optionalString(name);
-    return raw === undefined ? fallback : raw.split(',').map((item) => item.trim()).filter(Boolean);
+    return raw === undefined
+      ? fallback
+      : raw
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean);
   }
 
   /**
@@ -79,7 +84,8 @@ export class EnvReader {
     }
     const key = Buffer.from(raw, 'base64');
     if (key.length !== 32) this.problems.push(`${name} must be 32 bytes encoded as base64`);
-    if (this.isProduction && forbidden.includes(raw)) this.problems.push(`${name} is a default value; set a secret of your own`);
+    if (this.isProduction && forbidden.includes(raw))
+      this.problems.push(`${name} is a default value; set a secret of your own`);
     return key;
   }
 

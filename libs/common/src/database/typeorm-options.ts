@@ -6,7 +6,11 @@ type Entities = NonNullable<DataSourceOptions['entities']>;
 type Migrations = NonNullable<DataSourceOptions['migrations']>;
 
 /** TypeORM options shared by both services: migrations only, never synchronize. */
-export function typeormOptions(database: Pick<DatabaseHandle, 'url' | 'embedded'>, entities: Entities, migrations: Migrations): DataSourceOptions {
+export function typeormOptions(
+  database: Pick<DatabaseHandle, 'url' | 'embedded'>,
+  entities: Entities,
+  migrations: Migrations,
+): DataSourceOptions {
   return {
     type: 'postgres',
     url: database.url,

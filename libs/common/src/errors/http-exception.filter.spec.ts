@@ -19,7 +19,10 @@ describe('toErrorBody', () => {
   it('maps framework errors to contract codes', () => {
     expect(toErrorBody(new BadRequestException('Unexpected token } in JSON')).body.code).toBe('invalid');
     expect(toErrorBody(new PayloadTooLargeException()).body.code).toBe('invalid');
-    expect(toErrorBody(new NotFoundException('Cannot GET /api/x')).body).toEqual({ code: 'not_found', message: 'Not found' });
+    expect(toErrorBody(new NotFoundException('Cannot GET /api/x')).body).toEqual({
+      code: 'not_found',
+      message: 'Not found',
+    });
   });
 
   it('answers a forbidden request exactly like a missing one', () => {

@@ -1,0 +1,113 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '../support/services.js';
+
+/**
+ * The README's first command, as a new user runs it: `npm start` (here its launcher, after the
+ * build `npm test` already did) on the embedded default, with no DATABASE_URL or REDIS_URL.
+ */
+const root = resolve(import.meta.dirname, '../..');
+const DEMO_PASSWORD = 'SharedCare-demo-1';
+const DEMO_EMAILS = [
+  'admin@demo.test',
+  'therapist@demo.test',
+  'psychiatrist@demo.test',
+  'care.manager@demo.test',
+  'outsider@demo.test',
+];
+
+interface Launch {
+  child: ChildProcess;
+  output: () => string;
+  banner: Promise<void>;
+  exited: Promise<number | null>;
+}
+
+function launch(dataDir: string, authPort: number, gatewayPort: number): Launch {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    AUTH_PORT: String(authPort),
+    GATEWAY_PORT: String(gatewayPort),
+  };
+  for (const name of ['DATABASE_URL', 'AUTH_DATABASE_URL', 'REDIS_URL', 'AUTH_URL', 'AUTH_ISSUER', 'NODE_ENV', 'DEMO'])
+    delete env[name];
+  const child = spawn(process.execPath, [join(root, 'dist/scripts/demo.js')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const banner = new Promise<void>((resolveBanner, reject) => {
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('Press Ctrl-C to stop')) resolveBanner();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`launcher exited with ${code} before it was ready:\n${text}`)));
+  });
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return { child, output: () => text, banner, exited };
+}
+
+async function login(authPort: number, email: string): Promise<Response> {
+  return fetch(`http://127.0.0.1:${authPort}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: DEMO_PASSWORD }),
+  });
+}
+
+describe('quick start: npm start on the embedded default', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sharedcare-quickstart-'));
+  let authPort: number;
+  let gatewayPort: number;
+
+  beforeAll(async () => {
+    [authPort, gatewayPort] = [await freePort(), await freePort()];
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('prints the URLs, docs and demo logins; every demo login works; Ctrl-C stops cleanly; a restart keeps the data', async () => {
+    const first = launch(dataDir, authPort, gatewayPort);
+    await first.banner;
+    const banner = first.output();
+    expect(banner).toContain(`http://127.0.0.1:${gatewayPort}/docs`);
+    expect(banner).toContain(`http://127.0.0.1:${authPort}/docs`);
+    for (const email of DEMO_EMAILS) expect(banner).toContain(email);
+    expect(banner).toContain(DEMO_PASSWORD);
+
+    for (const port of [authPort, gatewayPort]) {
+      expect((await fetch(`http://127.0.0.1:${port}/docs-json`)).status).toBe(200);
+    }
+    for (const email of DEMO_EMAILS) {
+      const response = await login(authPort, email);
+      expect(response.status).toBe(200);
+    }
+    const { accessToken } = (await (await login(authPort, 'therapist@demo.test')).json()) as { accessToken: string };
+    const me = await fetch(`http://127.0.0.1:${gatewayPort}/api/me`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ role: 'therapist', credential: 'LCSW' });
+    const keysBefore = await (await fetch(`http://127.0.0.1:${authPort}/.well-known/jwks.json`)).json();
+
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+
+    const second = launch(dataDir, authPort, gatewayPort);
+    await second.banner;
+    // The token issued before the restart still verifies: same signing key, same accounts.
+    const meAgain = await fetch(`http://127.0.0.1:${gatewayPort}/api/me`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expect(meAgain.status).toBe(200);
+    expect(await (await fetch(`http://127.0.0.1:${authPort}/.well-known/jwks.json`)).json()).toEqual(keysBefore);
+    expect((await login(authPort, 'psychiatrist@demo.test')).status).toBe(200);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+});
