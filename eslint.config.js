@@ -15,7 +15,20 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/apps/**', '../../apps/*'], message: 'libs never import apps.' },
+            { group: ['**/libs/*/src/**'], message: 'Import another feature through its @sharedcare/<lib> alias.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/apps/**'], message: 'libs never import apps.' },
             { group: ['**/libs/*/src/**'], message: 'Import another feature through its @sharedcare/<lib> alias.' },
           ],
         },

@@ -2,12 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import { io, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { remoteKeySource } from '@sharedcare/auth';
 import type { Clock } from '@sharedcare/common';
-// The harness starts the app it tests; the rule this silences keeps libs from importing apps.
-/* eslint-disable no-restricted-imports */
 import { type GatewayConfig, readGatewayConfig } from '../../apps/gateway/src/config/gateway-config.js';
 import { gatewayEntities, gatewayMigrations } from '../../apps/gateway/src/database/schema.js';
 import { createGatewayApp } from '../../apps/gateway/src/gateway-app.js';
-/* eslint-enable no-restricted-imports */
 import { createTestIssuer, serveJwks, type JwksServer, type TestIssuer } from './access-tokens.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
