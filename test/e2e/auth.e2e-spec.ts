@@ -136,6 +136,11 @@ describe('auth service as a process', () => {
     expect(refreshed.status).toBe(200);
     await login('care.manager@demo.test');
     keysBeforeRotation = (await jwks()).keys.map((key) => key.kid);
+    if (!env.AUTH_DATABASE_URL) {
+      // PGlite is single-process: key rotation refuses while the service holds the embedded database.
+      const refused = await run('dist/apps/auth/src/cli/rotate-key.js', { ...env, NODE_ENV: 'test' });
+      expect(refused).toMatchObject({ code: 1, output: expect.stringContaining('in use by the auth service') });
+    }
     expect(await service.stop('SIGINT')).toBe(0);
     service = undefined;
   });

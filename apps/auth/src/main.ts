@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError, configureApp, openDatabase } from '@sharedcare/common';
 import { AuthAppModule } from './auth-app.module.js';
 import { type AuthConfig, loadAuthConfig } from './config/auth-config.js';
+import { claimEmbeddedDatabase } from './database/embedded-lock.js';
 
 function readConfig(): AuthConfig {
   try {
@@ -20,7 +21,9 @@ function readConfig(): AuthConfig {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const database = await openDatabase(config.databaseUrl, join(config.dataDir, 'auth', 'pgdata'));
+  const pgdata = join(config.dataDir, 'auth', 'pgdata');
+  const release = config.databaseUrl ? () => undefined : claimEmbeddedDatabase(pgdata, 'the auth service');
+  const database = await openDatabase(config.databaseUrl, pgdata);
   const app = await NestFactory.create(AuthAppModule.forRoot({ config, database }), { bufferLogs: true });
   configureApp(app, {
     title: 'SharedCare auth service',
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
     try {
       await app.close();
       await database.stop();
+      release();
       process.exit(0);
     } catch (error) {
       logger.error({ error: (error as Error).name }, 'Auth service did not stop cleanly');

@@ -3,8 +3,9 @@
  * one stays in the JWKS until the last token it signed has expired (access TTL plus a margin).
  *
  * Uses the same configuration as the service. On the embedded database, stop the service first:
- * PGlite keeps its data directory to one process. With AUTH_DATABASE_URL it runs beside the
- * service, which picks the new key up at its next token.
+ * PGlite keeps its data directory to one process, and the command refuses while the service holds
+ * it. With AUTH_DATABASE_URL it runs beside the service, which signs with the new key from its
+ * next token on.
  */
 import 'reflect-metadata';
 import { join } from 'node:path';
@@ -12,11 +13,14 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError, openDatabase } from '@sharedcare/common';
 import { AuthAppModule } from '../auth-app.module.js';
 import { loadAuthConfig } from '../config/auth-config.js';
+import { claimEmbeddedDatabase } from '../database/embedded-lock.js';
 import { SigningKeysService } from '../tokens/signing-keys.service.js';
 
 async function rotate(): Promise<void> {
   const config = { ...loadAuthConfig(process.env), demo: false };
-  const database = await openDatabase(config.databaseUrl, join(config.dataDir, 'auth', 'pgdata'));
+  const pgdata = join(config.dataDir, 'auth', 'pgdata');
+  const release = config.databaseUrl ? () => undefined : claimEmbeddedDatabase(pgdata, 'the key rotation command');
+  const database = await openDatabase(config.databaseUrl, pgdata);
   try {
     const context = await NestFactory.createApplicationContext(AuthAppModule.forRoot({ config, database }), {
       logger: ['error', 'warn'],
@@ -32,6 +36,7 @@ async function rotate(): Promise<void> {
     }
   } finally {
     await database.stop();
+    release();
   }
 }
 
