@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { jest } from '@jest/globals';
 import { decodeProtectedHeader } from 'jose';
 import { authEntities, authMigrations } from '../../apps/auth/src/database/schema.js';
+import { DEMO_EMAILS, DEMO_PASSWORD, type Tokens } from '../support/demo.js';
 import { freePort, type RunningService, startService } from '../support/services.js';
 import { createServerDatabase } from '../support/test-database.js';
 
@@ -13,20 +14,6 @@ jest.setTimeout(120_000);
 
 /** The built auth service (dist/) as a process, as a user starts it. Run `npm run build` first. */
 const root = resolve(import.meta.dirname, '../..');
-const DEMO_PASSWORD = 'SharedCare-demo-1';
-const DEMO_EMAILS = [
-  'admin@demo.test',
-  'therapist@demo.test',
-  'psychiatrist@demo.test',
-  'care.manager@demo.test',
-  'outsider@demo.test',
-];
-
-interface Tokens {
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-}
 
 function run(script: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((done) => {

@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import { io, type Socket } from 'socket.io-client';
+import { DEMO_PASSWORD, demoLogin } from '../support/demo.js';
 import { type Platform, startPlatform } from '../support/services.js';
 
 // jest reads testTimeout only from the global config, not from the e2e project's.
@@ -10,14 +11,8 @@ jest.setTimeout(90_000);
  * issues is accepted by the gateway over REST and socket.io, verified against the auth service's
  * JWKS; a tampered one is refused on both.
  */
-const DEMO_PASSWORD = 'SharedCare-demo-1';
-
 async function login(platform: Platform, email: string): Promise<string> {
-  const response = await fetch(`${platform.auth.url}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: DEMO_PASSWORD }),
-  });
+  const response = await demoLogin(platform.auth.url, email);
   expect(response.status).toBe(200);
   const body = (await response.json()) as { accessToken: string };
   expect(typeof body.accessToken).toBe('string');
@@ -106,8 +101,8 @@ describe('consult gateway with the real auth service', () => {
     const output = platform.gateway.output();
     for (const id of Object.values(requestIds))
       expect(output.split('\n').filter((line) => line.includes(id))).toHaveLength(1);
-    expect(output).toContain('consult service listening');
-    expect(output).toContain('consult service stopping');
+    expect(output).toContain('Consult service listening');
+    expect(output).toContain('Consult service stopping');
     expect(output).not.toContain(token.split('.')[1]);
     expect(output).not.toContain(token.split('.')[2].slice(1));
     expect(output).not.toContain(DEMO_PASSWORD);

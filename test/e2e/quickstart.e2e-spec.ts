@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DEMO_EMAILS, DEMO_PASSWORD, demoLogin } from '../support/demo.js';
 import { freePort } from '../support/services.js';
 
 /**
@@ -9,14 +10,6 @@ import { freePort } from '../support/services.js';
  * build `npm test` already did) on the embedded default, with no DATABASE_URL or REDIS_URL.
  */
 const root = resolve(import.meta.dirname, '../..');
-const DEMO_PASSWORD = 'SharedCare-demo-1';
-const DEMO_EMAILS = [
-  'admin@demo.test',
-  'therapist@demo.test',
-  'psychiatrist@demo.test',
-  'care.manager@demo.test',
-  'outsider@demo.test',
-];
 
 interface Launch {
   child: ChildProcess;
@@ -53,13 +46,7 @@ function launch(dataDir: string, authPort: number, gatewayPort: number): Launch 
   return { child, output: () => text, banner, exited };
 }
 
-async function login(authPort: number, email: string): Promise<Response> {
-  return fetch(`http://127.0.0.1:${authPort}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: DEMO_PASSWORD }),
-  });
-}
+const login = (authPort: number, email: string) => demoLogin(`http://127.0.0.1:${authPort}`, email);
 
 describe('quick start: npm start on the embedded default', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sharedcare-quickstart-'));

@@ -1,13 +1,9 @@
-import { jest } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.js';
 import { type AuthTestApp, createAuthTestApp } from '../test/auth-testing.js';
 import { createProvider, PASSWORD } from '../test/fixtures.js';
 import { authEntities, authMigrations } from './database/schema.js';
 import { totpCode } from './mfa/totp.js';
 import type { Provider } from './providers/provider.entity.js';
-
-// Starting a fresh database and the app takes seconds on a busy machine.
-jest.setTimeout(60_000);
 
 /** The auth service over HTTP: the real module, configureApp, global fetch. */
 describe('auth service over HTTP', () => {

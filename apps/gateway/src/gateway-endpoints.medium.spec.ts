@@ -2,10 +2,6 @@ import { describeEndpoints } from '@sharedcare/auth';
 import { startTestGateway, type TestGateway } from '../../../test/support/gateway-app.js';
 import { servedPath } from './gateway-app.js';
 
-// Starting a database and an app can outlast jest's default 5 s under load, and jest reads
-// testTimeout only from the global config, not from a project's (jest.config.js).
-const HOOK_TIMEOUT_MS = 60_000;
-
 /**
  * Who can reach what (CONVENTIONS 2): the whole table of the consult service's routes and socket
  * events with their declared permissions. A change here changes access: review it as such.
@@ -15,10 +11,10 @@ describe('consult service endpoints and their permissions', () => {
 
   beforeAll(async () => {
     gateway = await startTestGateway();
-  }, HOOK_TIMEOUT_MS);
+  });
   afterAll(async () => {
     await gateway?.stop();
-  }, HOOK_TIMEOUT_MS);
+  });
 
   it('matches the reviewed table', () => {
     expect(describeEndpoints(gateway.app, servedPath)).toEqual([

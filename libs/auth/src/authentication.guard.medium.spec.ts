@@ -14,10 +14,6 @@ import type { PermissionGrants } from './permissions.js';
 import { createSocketAuthMiddleware } from './socket-auth.middleware.js';
 import { localKeySource, TokenVerifier } from './token-verifier.js';
 
-// Starting a database and an app can outlast jest's default 5 s under load, and jest reads
-// testTimeout only from the global config, not from a project's (jest.config.js).
-const HOOK_TIMEOUT_MS = 60_000;
-
 class EchoBody {
   @IsString()
   @MaxLength(20)
@@ -111,11 +107,11 @@ describe('AuthenticationGuard', () => {
     app.useGlobalFilters(new ContractExceptionFilter());
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  }, HOOK_TIMEOUT_MS);
+  });
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();
     await app?.close();
-  }, HOOK_TIMEOUT_MS);
+  });
 
   const token = (role = 'admin') => issuer.mint({ nowSeconds: nowSeconds(), claims: { role } });
   const get = async (path: string, role?: string) =>

@@ -13,14 +13,12 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError, openDatabase } from '@sharedcare/common';
 import { AuthAppModule } from '../auth-app.module.js';
 import { loadAuthConfig } from '../config/auth-config.js';
-import { claimEmbeddedDatabase } from '../database/embedded-lock.js';
 import { SigningKeysService } from '../tokens/signing-keys.service.js';
 
 async function rotate(): Promise<void> {
   const config = { ...loadAuthConfig(process.env), demo: false };
   const pgdata = join(config.dataDir, 'auth', 'pgdata');
-  const release = config.databaseUrl ? () => undefined : claimEmbeddedDatabase(pgdata, 'the key rotation command');
-  const database = await openDatabase(config.databaseUrl, pgdata);
+  const database = await openDatabase(config.databaseUrl, pgdata, 'the key rotation command');
   try {
     const context = await NestFactory.createApplicationContext(AuthAppModule.forRoot({ config, database }), {
       logger: ['error', 'warn'],
@@ -36,7 +34,6 @@ async function rotate(): Promise<void> {
     }
   } finally {
     await database.stop();
-    release();
   }
 }
 

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { jest } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database.js';
 import { createAuthTestApp } from '../../test/auth-testing.js';
 import { meta } from '../../test/fixtures.js';
@@ -7,9 +6,6 @@ import { authEntities, authMigrations } from '../database/schema.js';
 import { LoginService } from '../login/login.service.js';
 import { isValidNpi } from '../providers/npi.js';
 import { DEMO_PASSWORD, DEMO_PROVIDERS } from './demo-seed.service.js';
-
-// Starting a fresh database and the app takes seconds on a busy machine.
-jest.setTimeout(60_000);
 
 describe('demo seed', () => {
   let db: TestDatabase;

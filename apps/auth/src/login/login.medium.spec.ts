@@ -8,9 +8,6 @@ import { PasswordHasher } from '../providers/password-hasher.js';
 import { contextOf } from '../../test/fixtures.js';
 import { LoginService } from './login.service.js';
 
-// Starting a fresh database and the app takes seconds on a busy machine.
-jest.setTimeout(60_000);
-
 describe('login', () => {
   let db: TestDatabase;
   let t: AuthTestApp;

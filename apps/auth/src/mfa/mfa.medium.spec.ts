@@ -1,4 +1,3 @@
-import { jest } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database.js';
 import { type AuthTestApp, createAuthTestApp } from '../../test/auth-testing.js';
 import { contextOf, createProvider, meta, minutes, PASSWORD } from '../../test/fixtures.js';
@@ -7,9 +6,6 @@ import { LoginService } from '../login/login.service.js';
 import type { Provider } from '../providers/provider.entity.js';
 import { MfaService } from './mfa.service.js';
 import { totpCode } from './totp.js';
-
-// Starting a fresh database and the app takes seconds on a busy machine.
-jest.setTimeout(60_000);
 
 describe('TOTP MFA', () => {
   let db: TestDatabase;

@@ -1,6 +1,5 @@
-/** The fixed lists of DESIGN.md (Interfaces → Auth service). */
-export const ROLES = ['therapist', 'psychiatrist', 'care_manager', 'primary_care', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+/** The fixed lists of DESIGN.md (Interfaces → Auth service); roles are shared with the verifying side. */
+export { ROLES, type Role } from '@sharedcare/auth';
 
 export const CREDENTIALS = ['LMFT', 'LPC', 'LCSW', 'PsyD', 'PhD', 'MD', 'DO', 'PMHNP', 'RN', 'other'] as const;
 export type Credential = (typeof CREDENTIALS)[number];

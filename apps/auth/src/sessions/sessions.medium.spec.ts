@@ -1,4 +1,3 @@
-import { jest } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database.js';
 import { type AuthTestApp, createAuthTestApp } from '../../test/auth-testing.js';
 import { contextOf, createProvider, meta, minutes, PASSWORD } from '../../test/fixtures.js';
@@ -9,9 +8,6 @@ import type { Provider } from '../providers/provider.entity.js';
 import { sha256Hex } from '../shared/secrets.js';
 import { AccessTokenService } from '../tokens/access-token.service.js';
 import { type SessionTokens, SessionsService } from './sessions.service.js';
-
-// Starting a fresh database and the app takes seconds on a busy machine.
-jest.setTimeout(60_000);
 
 describe('sessions: refresh rotation, expiry, reuse, logout', () => {
   let db: TestDatabase;

@@ -1,4 +1,3 @@
-import { jest } from '@jest/globals';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database.js';
 import { type AuthTestApp, createAuthTestApp } from '../../test/auth-testing.js';
@@ -7,9 +6,6 @@ import { authEntities, authMigrations } from '../database/schema.js';
 import type { Provider } from '../providers/provider.entity.js';
 import { AccessTokenService } from './access-token.service.js';
 import { SigningKeysService } from './signing-keys.service.js';
-
-// Starting a fresh database and the app takes seconds on a busy machine.
-jest.setTimeout(60_000);
 
 describe('signing keys: sealed at rest, rotation, JWKS', () => {
   let db: TestDatabase;

@@ -8,10 +8,6 @@ import {
 } from '../../../../test/support/gateway-app.js';
 import { ConsultGateway, providerRoom } from './consult.gateway.js';
 
-// Starting a database and an app can outlast jest's default 5 s under load, and jest reads
-// testTimeout only from the global config, not from a project's (jest.config.js).
-const HOOK_TIMEOUT_MS = 60_000;
-
 describe('/consult handshake (socket authentication)', () => {
   // The gateway and the verifier read this clock; tokens are minted on it too.
   const clock = new FixedClock(new Date());
@@ -20,10 +16,10 @@ describe('/consult handshake (socket authentication)', () => {
 
   beforeAll(async () => {
     gateway = await startTestGateway({ clock });
-  }, HOOK_TIMEOUT_MS);
+  });
   afterAll(async () => {
     await gateway?.stop();
-  }, HOOK_TIMEOUT_MS);
+  });
 
   const mint = (claims: Record<string, unknown> = {}) => gateway.issuer.mint({ nowSeconds: nowSeconds(), claims });
 

@@ -2,19 +2,15 @@ import { DataSource } from 'typeorm';
 import { ATTACKS, attackToken } from '../../../../test/support/access-tokens.js';
 import { ALLOWED_ORIGIN, startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
 
-// Starting a database and an app can outlast jest's default 5 s under load, and jest reads
-// testTimeout only from the global config, not from a project's (jest.config.js).
-const HOOK_TIMEOUT_MS = 60_000;
-
 describe('GET /api/me (REST authentication)', () => {
   let gateway: TestGateway;
 
   beforeAll(async () => {
     gateway = await startTestGateway();
-  }, HOOK_TIMEOUT_MS);
+  });
   afterAll(async () => {
     await gateway?.stop();
-  }, HOOK_TIMEOUT_MS);
+  });
 
   const me = (headers: Record<string, string> = {}, path = '/api/me') => fetch(`${gateway.url}${path}`, { headers });
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { claimEmbeddedDatabase } from './embedded-lock.js';
 
 export interface DatabaseHandle {
   /** A postgres:// URL the ordinary `pg` driver connects to. */
@@ -36,8 +37,24 @@ export async function startEmbeddedPostgres(dataDir?: string): Promise<DatabaseH
   };
 }
 
-/** Uses the configured server when there is a URL, the embedded default otherwise. */
-export async function openDatabase(url: string | undefined, dataDir: string): Promise<DatabaseHandle> {
+/**
+ * Uses the configured server when there is a URL, the embedded default otherwise. The embedded
+ * data directory is held by one process at a time (`holder` names it to whoever is refused).
+ */
+export async function openDatabase(url: string | undefined, dataDir: string, holder: string): Promise<DatabaseHandle> {
   if (url) return { url, embedded: false, stop: async () => undefined };
-  return startEmbeddedPostgres(dataDir);
+  const release = claimEmbeddedDatabase(dataDir, holder);
+  try {
+    const database = await startEmbeddedPostgres(dataDir);
+    return {
+      ...database,
+      async stop() {
+        await database.stop();
+        release();
+      },
+    };
+  } catch (error) {
+    release();
+    throw error;
+  }
 }

@@ -28,12 +28,12 @@ export function claimEmbeddedDatabase(pgdata: string, purpose: string): () => vo
       const [pid, holder] = readFileSync(file, 'utf8').split('\n');
       if (alive(Number(pid)) && Number(pid) !== process.pid) {
         throw new Error(
-          `The embedded auth database is in use by ${holder || 'another process'} (pid ${pid}); stop it first`,
+          `The embedded database is in use by ${holder || 'another process'} (pid ${pid}); stop it first`,
           { cause: error },
         );
       }
       rmSync(file, { force: true });
     }
   }
-  throw new Error('Could not claim the embedded auth database');
+  throw new Error('Could not claim the embedded database');
 }
