@@ -9,6 +9,7 @@ export class LoginLockout {
   @PrimaryColumn({ name: 'email_hash', type: 'varchar', length: 64 })
   emailHash: string;
 
+  /** Attempts held in the window: failures, and attempts claimed but still being checked. */
   @Column({ name: 'failure_count', type: 'integer' })
   failureCount: number;
 

@@ -130,6 +130,35 @@ describe('login', () => {
     expect(JSON.stringify(rows)).not.toContain('ghost');
   });
 
+  it.each([
+    ['a known email', 'burst@clinic.test', true],
+    ['an unknown email', 'burst-ghost@clinic.test', false],
+  ])(
+    'claims each attempt before the password check: twelve parallel wrong passwords for %s get five checks',
+    async (_, email, known) => {
+      if (known) await createProvider(t, { email });
+      const verify = jest.spyOn(t.get(PasswordHasher), 'verify');
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => failure(login.login({ email, password: `burst ${i}` }, meta))),
+      );
+      const checked = verify.mock.calls.length;
+      verify.mockRestore();
+      expect(checked).toBe(5);
+      expect(results.filter((error) => (error as { code?: string }).code === 'unauthenticated')).toHaveLength(5);
+      expect(results.filter((error) => (error as { code?: string }).code === 'rate_limited')).toHaveLength(7);
+      expect(results).toContainEqual(expect.objectContaining({ code: 'rate_limited', retryAfterSeconds: 15 * 60 }));
+      if (!known) return;
+      await expect(login.login({ email, password: PASSWORD }, meta)).rejects.toMatchObject({
+        code: 'rate_limited',
+        retryAfterSeconds: 15 * 60,
+      });
+      t.clock.advance(minutes(14));
+      await expect(login.login({ email, password: PASSWORD }, meta)).rejects.toMatchObject({ code: 'rate_limited' });
+      t.clock.advance(minutes(1));
+      await expect(login.login({ email, password: PASSWORD }, meta)).resolves.toHaveProperty('accessToken');
+    },
+  );
+
   it('refuses a disabled account with the same answer as a wrong password', async () => {
     const admin = await createProvider(t, { role: 'admin', credential: 'other', email: 'boss@clinic.test' });
     const target = await createProvider(t, { email: 'gone@clinic.test', organisationId: admin.organisationId });

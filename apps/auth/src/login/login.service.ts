@@ -28,7 +28,8 @@ export class LoginService {
   async login(input: { email: string; password: string }, meta: RequestMeta): Promise<LoginResult> {
     const email = normaliseEmail(input.email);
     const provider = await this.providers.findByEmail(email);
-    await this.lockout.assertNotLocked(email, provider?.id ?? null, meta);
+    // Claimed before the password is checked, so parallel guesses cannot outrun the count.
+    await this.lockout.claimAttempt(email, provider?.id ?? null, meta);
     // An unknown email still spends one argon2 verification, so timing does not tell them apart.
     const passwordMatches = provider
       ? await this.hasher.verify(provider.passwordHash, input.password)
@@ -47,6 +48,7 @@ export class LoginService {
     const facts = { providerId: provider.id, organisationId: provider.organisationId };
     // With MFA the failures are cleared only once the code is right too: wrong codes count.
     if (provider.mfaEnabled) {
+      await this.lockout.release(email);
       const mfaToken = await this.challenges.start(provider.id);
       await this.audit.record('login.mfa_required', 'success', facts, meta);
       return { mfaRequired: true, mfaToken };

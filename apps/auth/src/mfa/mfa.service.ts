@@ -74,7 +74,7 @@ export class MfaService {
       throw DomainException.unauthenticated('MFA token is invalid or expired');
     }
     const facts = { providerId: provider.id, organisationId: provider.organisationId };
-    await this.lockout.assertNotLocked(provider.email, provider.id, meta);
+    await this.lockout.claimAttempt(provider.email, provider.id, meta);
     const secret = openText(this.config.keyEncryptionKey, provider.mfaSecretSealed, sealContext(provider.id));
     const timeStep = await verifyTotp(secret, code, this.clock.now(), provider.mfaLastTimeStep);
     // The compare-and-set in SQL makes the replay guard hold under concurrent verifies too.
