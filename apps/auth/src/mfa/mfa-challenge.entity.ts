@@ -27,6 +27,7 @@ export class MfaChallenge {
   @Column({ name: 'used_at', type: 'timestamptz', nullable: true })
   usedAt: Date | null;
 
+  /** Attempts claimed so far; each is taken before its code is checked, and the right one spends the challenge. */
   @Column({ name: 'failed_attempts', type: 'integer', default: 0 })
   failedAttempts: number;
 }

@@ -3,8 +3,12 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '@sharedcare/common';
 import { AUTH_POLICY } from '../config/auth-config.js';
 import { randomSecret, sha256Hex } from '../shared/secrets.js';
-import type { MfaChallenge } from './mfa-challenge.entity.js';
 import { MfaChallengesRepository } from './mfa-challenges.repository.js';
+
+export interface OpenChallenge {
+  id: string;
+  providerId: string;
+}
 
 /**
  * The mfaToken between a correct password and a correct code: opaque, looked up only here (so
@@ -32,20 +36,21 @@ export class MfaChallengeService {
     return token;
   }
 
-  /** The open challenge for `token`, or undefined when unknown, spent, expired or worn out. */
-  async find(token: string): Promise<MfaChallenge | undefined> {
-    const challenge = await this.challenges.findByTokenHash(sha256Hex(token));
-    if (!challenge || challenge.usedAt) return undefined;
-    if (challenge.expiresAt.getTime() <= this.clock.now().getTime()) return undefined;
-    if (challenge.failedAttempts >= AUTH_POLICY.mfaMaxFailedAttempts) return undefined;
-    return challenge;
+  /**
+   * Takes one attempt on the open challenge for `token` before its code is checked; undefined
+   * when the token is unknown, spent, expired or has had its five attempts. The attempt that
+   * succeeds spends the challenge (`consume`), so only wrong codes use up the five.
+   */
+  async claimAttempt(token: string): Promise<OpenChallenge | undefined> {
+    const claimed = await this.challenges.claimAttempt(
+      sha256Hex(token),
+      this.clock.now(),
+      AUTH_POLICY.mfaMaxFailedAttempts,
+    );
+    return claimed ?? undefined;
   }
 
-  consume(challenge: MfaChallenge): Promise<boolean> {
+  consume(challenge: OpenChallenge): Promise<boolean> {
     return this.challenges.consume(challenge.id, this.clock.now());
-  }
-
-  async recordFailure(challenge: MfaChallenge): Promise<void> {
-    await this.challenges.recordFailure(challenge.id);
   }
 }

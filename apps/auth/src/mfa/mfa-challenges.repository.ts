@@ -11,10 +11,6 @@ export class MfaChallengesRepository {
     await this.challenges.insert(challenge);
   }
 
-  findByTokenHash(tokenHash: string): Promise<MfaChallenge | null> {
-    return this.challenges.findOneBy({ tokenHash });
-  }
-
   /** Spends the challenge if it is still unused and unexpired at `now`; true when this call did. */
   async consume(id: string, now: Date): Promise<boolean> {
     const result = await this.challenges
@@ -26,12 +22,28 @@ export class MfaChallengesRepository {
     return result.affected === 1;
   }
 
-  /** Counts a wrong code; returns the failures so far. */
-  async recordFailure(id: string): Promise<number> {
-    const rows: { failed_attempts: number }[] = await this.challenges.query(
-      'UPDATE mfa_challenges SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts',
-      [id],
-    );
-    return rows[0]?.failed_attempts ?? Number.MAX_SAFE_INTEGER;
+  /**
+   * Takes one of the challenge's attempts before its code is checked, in one statement, so a
+   * burst of parallel guesses cannot all pass the check; null when the challenge is unknown,
+   * spent, expired at `now` or out of attempts.
+   */
+  async claimAttempt(
+    tokenHash: string,
+    now: Date,
+    maxAttempts: number,
+  ): Promise<{ id: string; providerId: string } | null> {
+    const result = await this.challenges
+      .createQueryBuilder()
+      .update()
+      .set({ failedAttempts: () => 'failed_attempts + 1' })
+      .where('token_hash = :tokenHash AND used_at IS NULL AND expires_at > :now AND failed_attempts < :maxAttempts', {
+        tokenHash,
+        now,
+        maxAttempts,
+      })
+      .returning('id, provider_id')
+      .execute();
+    const rows = result.raw as { id: string; provider_id: string }[];
+    return rows.length === 1 ? { id: rows[0].id, providerId: rows[0].provider_id } : null;
   }
 }

@@ -34,6 +34,27 @@ describe('TOTP MFA', () => {
     return { provider, secret };
   }
 
+  /** A code that is wrong in this period and both neighbours, so it is never taken for a replay. */
+  async function wrongCode(secret: string): Promise<string> {
+    const now = t.clock.now().getTime();
+    const near = await Promise.all([-30_000, 0, 30_000].map((offset) => totpCode(secret, new Date(now + offset))));
+    return ['123456', '234567', '345678', '456789'].find((code) => !near.includes(code))!;
+  }
+
+  const failure = (attempt: Promise<unknown>) =>
+    attempt.then(
+      () => undefined,
+      (error: unknown) => error as { code?: string; message?: string },
+    );
+
+  async function failedChecks(providerId: string): Promise<number> {
+    const [{ n }] = await db.dataSource.query(
+      `SELECT count(*)::int AS n FROM auth_audit_events WHERE type = 'mfa.failed' AND provider_id = $1`,
+      [providerId],
+    );
+    return n;
+  }
+
   async function mfaToken(email: string): Promise<string> {
     const result = await login.login({ email, password: PASSWORD }, meta);
     if (!('mfaRequired' in result)) throw new Error('expected mfaRequired');
@@ -142,5 +163,41 @@ describe('TOTP MFA', () => {
     await expect(login.login({ email: 'guess@clinic.test', password: PASSWORD }, meta)).rejects.toMatchObject({
       code: 'rate_limited',
     });
+  });
+
+  it('claims each attempt on the mfaToken before the code check: twenty parallel wrong codes get five checks, then even the right code is refused for that token', async () => {
+    const { provider, secret } = await withMfa('burst@clinic.test');
+    const token = await mfaToken('burst@clinic.test');
+    const wrong = await wrongCode(secret);
+    const results = await Promise.all(Array.from({ length: 20 }, () => failure(mfa.verify(token, wrong, meta))));
+    expect(await failedChecks(provider.id)).toBe(5);
+    expect(results.filter((error) => error?.code === 'unauthenticated')).toHaveLength(20);
+    // The token's own budget refuses it (unauthenticated), before the email's cool-down (rate_limited).
+    await expect(mfa.verify(token, await totpCode(secret, t.clock.now()), meta)).rejects.toMatchObject({
+      code: 'unauthenticated',
+      message: 'MFA token is invalid or expired',
+    });
+    expect(await failedChecks(provider.id)).toBe(5);
+  });
+
+  it('claims each code attempt against the email too: parallel wrong codes spread over four mfaTokens get five checks in all', async () => {
+    const { provider, secret } = await withMfa('spread@clinic.test');
+    const tokens: string[] = [];
+    for (let i = 0; i < 4; i++) tokens.push(await mfaToken('spread@clinic.test'));
+    const wrong = await wrongCode(secret);
+    const results = await Promise.all(
+      tokens.flatMap((token) => Array.from({ length: 5 }, () => failure(mfa.verify(token, wrong, meta)))),
+    );
+    expect(await failedChecks(provider.id)).toBe(5);
+    expect(results.filter((error) => error?.code === 'unauthenticated')).toHaveLength(5);
+    expect(results.filter((error) => error?.code === 'rate_limited')).toHaveLength(15);
+    // The account is cooling down: the right password is refused until the cool-down is over.
+    await expect(login.login({ email: 'spread@clinic.test', password: PASSWORD }, meta)).rejects.toMatchObject({
+      code: 'rate_limited',
+    });
+    t.clock.advance(minutes(15));
+    await expect(
+      mfa.verify(await mfaToken('spread@clinic.test'), await totpCode(secret, t.clock.now()), meta),
+    ).resolves.toHaveProperty('accessToken');
   });
 });

@@ -68,7 +68,9 @@ export class MfaService {
 
   /** The second step of login: the mfaToken from /auth/login and a fresh code give the tokens. */
   async verify(mfaToken: string, code: string, meta: RequestMeta): Promise<SessionTokens> {
-    const challenge = await this.challenges.find(mfaToken);
+    // Both budgets, the token's and the email's, are taken before the code is checked, so a burst
+    // of parallel guesses gets no more checks than a patient guesser.
+    const challenge = await this.challenges.claimAttempt(mfaToken);
     const provider = challenge ? await this.providers.findById(challenge.providerId) : null;
     if (!challenge || !provider || provider.disabledAt || !provider.mfaEnabled || !provider.mfaSecretSealed) {
       throw DomainException.unauthenticated('MFA token is invalid or expired');
@@ -80,7 +82,6 @@ export class MfaService {
     // The compare-and-set in SQL makes the replay guard hold under concurrent verifies too.
     const fresh = timeStep !== undefined && (await this.providers.claimMfaTimeStep(provider.id, timeStep));
     if (!fresh) {
-      await this.challenges.recordFailure(challenge);
       await this.lockout.recordFailure(provider.email, provider.id, meta);
       // A right code from a spent time step is a replay: worth telling apart in the audit trail.
       const replayed = timeStep !== undefined || (await verifyTotp(secret, code, this.clock.now(), null)) !== undefined;
