@@ -199,7 +199,15 @@ describe('auth service over HTTP', () => {
   it('MFA over HTTP: enroll, confirm, then login needs the code', async () => {
     const person = await createProvider(t, { email: 'mfa@clinic.test', organisationId: admin.organisationId });
     const { accessToken } = await tokensFor('mfa@clinic.test');
-    const enroll = await call('POST', '/auth/mfa/enroll', undefined, accessToken);
+    await expect(call('POST', '/auth/mfa/enroll', undefined, accessToken)).resolves.toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid' } },
+    });
+    // A stolen access token alone cannot turn MFA on: the current password is asked for.
+    await expect(
+      call('POST', '/auth/mfa/enroll', { password: 'not the password' }, accessToken),
+    ).resolves.toMatchObject({ status: 401, body: { error: { code: 'unauthenticated' } } });
+    const enroll = await call('POST', '/auth/mfa/enroll', { password: PASSWORD }, accessToken);
     expect(enroll).toMatchObject({
       status: 200,
       body: { secret: expect.any(String), otpauthUrl: expect.stringMatching(/^otpauth:\/\/totp\//) },

@@ -6,7 +6,7 @@ import { Authenticated, Caller, PublicRoute } from '../access/authenticated.deco
 import { DEFAULT_RATE_LIMITS } from '../config/auth-config.js';
 import { SessionTokensDto } from '../sessions/sessions.dto.js';
 import { Meta, type RequestMeta } from '../shared/request-meta.js';
-import { MfaCodeDto, MfaEnrollmentDto, MfaStatusDto, MfaVerifyDto } from './mfa.dto.js';
+import { MfaCodeDto, MfaEnrollDto, MfaEnrollmentDto, MfaStatusDto, MfaVerifyDto } from './mfa.dto.js';
 import { MfaService } from './mfa.service.js';
 
 @ApiTags('mfa')
@@ -18,9 +18,16 @@ export class MfaController {
   @HttpCode(200)
   @ApiBearerAuth()
   @Authenticated({ permission: 'mfa.manage' })
-  @ApiOkResponse({ type: MfaEnrollmentDto })
-  enroll(@Caller() caller: AuthContext, @Meta() meta: RequestMeta): Promise<MfaEnrollmentDto> {
-    return this.mfa.enroll(caller, meta);
+  @ApiOkResponse({
+    type: MfaEnrollmentDto,
+    description: '401 for a wrong password (it counts towards the cool-down); 429 during a cool-down.',
+  })
+  enroll(
+    @Caller() caller: AuthContext,
+    @Body() body: MfaEnrollDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<MfaEnrollmentDto> {
+    return this.mfa.enroll(caller, body.password, meta);
   }
 
   @Post('confirm')

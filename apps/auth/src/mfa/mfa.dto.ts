@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength } from 'class-validator';
+import { PASSWORD_MAX_LENGTH } from '../providers/password-policy.js';
 
 export class MfaCodeDto {
   @ApiProperty({ example: '123456', description: 'The six-digit code from the authenticator app.' })
@@ -13,6 +14,17 @@ export class MfaVerifyDto extends MfaCodeDto {
   @IsString()
   @MaxLength(128)
   mfaToken: string;
+}
+
+export class MfaEnrollDto {
+  @ApiProperty({
+    description: 'The current password: an access token alone cannot turn MFA on.',
+    maxLength: PASSWORD_MAX_LENGTH * 4,
+  })
+  @IsString()
+  // Characters can take up to four UTF-16 units; the policy itself counts characters.
+  @MaxLength(PASSWORD_MAX_LENGTH * 4)
+  password: string;
 }
 
 export class MfaEnrollmentDto {

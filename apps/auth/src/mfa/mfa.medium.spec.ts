@@ -27,7 +27,7 @@ describe('TOTP MFA', () => {
   /** Enrolls and confirms MFA for a new provider; returns the provider and the secret. */
   async function withMfa(email: string): Promise<{ provider: Provider; secret: string }> {
     const provider = await createProvider(t, { email });
-    const { secret } = await mfa.enroll(contextOf(provider), meta);
+    const { secret } = await mfa.enroll(contextOf(provider), PASSWORD, meta);
     await mfa.confirm(contextOf(provider), await totpCode(secret, t.clock.now()), meta);
     // The confirming code's period is spent; later steps use the next one.
     t.clock.advance(30_000);
@@ -63,7 +63,7 @@ describe('TOTP MFA', () => {
 
   it('enroll gives a secret and an otpauth URL; the secret is stored sealed, never in plaintext', async () => {
     const provider = await createProvider(t, { email: 'enroll@clinic.test' });
-    const enrollment = await mfa.enroll(contextOf(provider), meta);
+    const enrollment = await mfa.enroll(contextOf(provider), PASSWORD, meta);
     expect(enrollment.secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(enrollment.otpauthUrl).toContain(`secret=${enrollment.secret}`);
     expect(enrollment.otpauthUrl).toContain('issuer=SharedCare');
@@ -77,9 +77,46 @@ describe('TOTP MFA', () => {
     );
   });
 
+  it('enroll needs the current password: a wrong one is 401, hands out no secret, is audited and counts towards the cool-down', async () => {
+    const provider = await createProvider(t, { email: 'reauth@clinic.test' });
+    const caller = contextOf(provider);
+    await expect(mfa.enroll(caller, 'not the password', meta)).rejects.toMatchObject({ code: 'unauthenticated' });
+    const [row] = await db.dataSource.query('SELECT * FROM providers WHERE id = $1', [provider.id]);
+    expect(row).toMatchObject({ mfa_enabled: false, mfa_pending_secret_sealed: null });
+    const audit = await db.dataSource.query(
+      `SELECT type, outcome, reason, session_id FROM auth_audit_events WHERE provider_id = $1 AND type LIKE 'mfa.%'`,
+      [provider.id],
+    );
+    expect(audit).toEqual([
+      { type: 'mfa.failed', outcome: 'failure', reason: 'enroll_password', session_id: caller.sessionId },
+    ]);
+    for (let i = 0; i < 4; i++)
+      await expect(mfa.enroll(caller, `not the password ${i}`, meta)).rejects.toMatchObject({
+        code: 'unauthenticated',
+      });
+    await expect(mfa.enroll(caller, PASSWORD, meta)).rejects.toMatchObject({ code: 'rate_limited' });
+    await expect(login.login({ email: 'reauth@clinic.test', password: PASSWORD }, meta)).rejects.toMatchObject({
+      code: 'rate_limited',
+    });
+    t.clock.advance(minutes(15));
+    await expect(mfa.enroll(caller, PASSWORD, meta)).resolves.toHaveProperty('secret');
+  });
+
+  it('audits enroll and confirm with the session that did them', async () => {
+    const { provider } = await withMfa('audited@clinic.test');
+    const audit = await db.dataSource.query(
+      `SELECT type, outcome FROM auth_audit_events WHERE provider_id = $1 AND type LIKE 'mfa.%' ORDER BY type`,
+      [provider.id],
+    );
+    expect(audit).toEqual([
+      { type: 'mfa.confirmed', outcome: 'success' },
+      { type: 'mfa.enrolled', outcome: 'success' },
+    ]);
+  });
+
   it('confirm refuses a wrong code and turns MFA on with the right one; the confirmed secret is sealed too', async () => {
     const provider = await createProvider(t, { email: 'confirm@clinic.test' });
-    const { secret } = await mfa.enroll(contextOf(provider), meta);
+    const { secret } = await mfa.enroll(contextOf(provider), PASSWORD, meta);
     await expect(
       mfa.confirm(
         contextOf(provider),
@@ -92,7 +129,7 @@ describe('TOTP MFA', () => {
     expect(row).toMatchObject({ mfa_enabled: true, mfa_pending_secret_sealed: null });
     expect(row.mfa_secret_sealed).toMatch(/^v1\./);
     expect(JSON.stringify(row)).not.toContain(secret);
-    await expect(mfa.enroll(contextOf(provider), meta)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(mfa.enroll(contextOf(provider), PASSWORD, meta)).rejects.toMatchObject({ code: 'conflict' });
   });
 
   it('login answers mfaRequired; verify with a fresh code gives tokens; the same code cannot be used twice', async () => {

@@ -5,6 +5,7 @@ import type { AuthContext } from '../access/auth-context.js';
 import { AuthAuditService } from '../audit/auth-audit.service.js';
 import type { AuthConfig } from '../config/auth-config.js';
 import { LoginLockoutService } from '../login/login-lockout.service.js';
+import { PasswordHasher } from '../providers/password-hasher.js';
 import type { Provider } from '../providers/provider.entity.js';
 import { ProvidersRepository } from '../providers/providers.repository.js';
 import { type SessionTokens, SessionsService } from '../sessions/sessions.service.js';
@@ -28,14 +29,32 @@ export class MfaService {
     private readonly providers: ProvidersRepository,
     private readonly challenges: MfaChallengeService,
     private readonly lockout: LoginLockoutService,
+    private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
     private readonly audit: AuthAuditService,
     private readonly clock: Clock,
     @Inject(AUTH_CONFIG) private readonly config: Pick<AuthConfig, 'keyEncryptionKey'>,
   ) {}
 
-  async enroll(caller: AuthContext, meta: RequestMeta): Promise<MfaEnrollment> {
+  /**
+   * Hands out a new secret to confirm. The caller shows the current password too, so an access
+   * token alone (stolen, or left on a shared screen) cannot turn MFA on and lock the owner out;
+   * a wrong one counts towards the email's cool-down like a wrong login.
+   */
+  async enroll(caller: AuthContext, password: string, meta: RequestMeta): Promise<MfaEnrollment> {
     const provider = await this.caller(caller);
+    await this.lockout.claimAttempt(provider.email, provider.id, meta);
+    if (!(await this.hasher.verify(provider.passwordHash, password))) {
+      await this.lockout.recordFailure(provider.email, provider.id, meta);
+      await this.audit.record(
+        'mfa.failed',
+        'failure',
+        { ...this.facts(provider, caller), reason: 'enroll_password' },
+        meta,
+      );
+      throw DomainException.unauthenticated('Password is incorrect');
+    }
+    await this.lockout.clear(provider.email);
     if (provider.mfaEnabled) throw DomainException.conflict('MFA is already on for this account');
     const secret = newTotpSecret();
     await this.providers.setPendingMfaSecret(
