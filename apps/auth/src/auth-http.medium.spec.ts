@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { generateKeyPair, SignJWT } from 'jose';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.js';
 import { type AuthTestApp, createAuthTestApp } from '../test/auth-testing.js';
 import { createProvider, PASSWORD } from '../test/fixtures.js';
@@ -110,6 +112,34 @@ describe('auth service over HTTP', () => {
     const disable = await call('POST', `/auth/providers/${admin.id}/disable`, undefined, accessToken);
     expect(disable).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
     expect(disable.body).toEqual((await call('POST', '/auth/nothing-here')).body);
+  });
+
+  it.each([
+    ['a NUL byte', 'a\u0000b'],
+    ['a lone surrogate', '\ud800'],
+    ['far too long', 'k'.repeat(5_000)],
+    ['not a string', 42],
+  ])('answers 401, not 500, to an access token whose kid is %s', async (_, kid) => {
+    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const token = await new SignJWT({
+      sid: randomUUID(),
+      role: 'therapist',
+      org: admin.organisationId,
+      name: 'x',
+      cred: 'LCSW',
+    })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid } as never)
+      .setIssuer(t.config.issuer)
+      .setAudience(t.config.audience)
+      .setSubject(therapist.id)
+      .setJti(randomUUID())
+      .setIssuedAt(Math.floor(t.clock.now().getTime() / 1000))
+      .setExpirationTime(Math.floor(t.clock.now().getTime() / 1000) + 600)
+      .sign(privateKey);
+    await expect(call('GET', '/auth/me', undefined, token)).resolves.toMatchObject({
+      status: 401,
+      body: { error: { code: 'unauthenticated' } },
+    });
   });
 
   it('invite, register (201), and the registration rules over HTTP', async () => {

@@ -19,6 +19,14 @@ import { SigningKeysRepository } from './signing-keys.repository.js';
 
 export const SIGNING_ALGORITHM = 'EdDSA';
 
+/** What `newKey` makes a kid: the key's RFC 7638 SHA-256 thumbprint, base64url without padding. */
+const KID_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/** True for a value shaped like one of our kids; anything else is no kid of ours. */
+function isKidShaped(value: unknown): value is string {
+  return typeof value === 'string' && KID_SHAPE.test(value);
+}
+
 export interface PublishedJwk extends JWK {
   kid: string;
   alg: typeof SIGNING_ALGORITHM;
@@ -77,8 +85,10 @@ export class SigningKeysService {
     return { kid: key.kid, privateKey };
   }
 
-  /** The public key for `kid` while it is published; undefined for unknown or retired kids. */
+  /** The public key for `kid` while it is published; undefined for unknown, retired or malformed kids. */
   async publicKey(kid: string): Promise<KeyLike | undefined> {
+    // The kid comes from an unverified header: anything not shaped like ours never reaches SQL.
+    if (!isKidShaped(kid)) return undefined;
     const key = await this.keys.findPublishedByKid(kid, this.clock.now());
     if (!key) return undefined;
     let publicKey = this.publicKeys.get(kid);
