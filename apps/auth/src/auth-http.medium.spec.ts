@@ -269,6 +269,37 @@ describe('auth service over HTTP', () => {
     expect(me.body).toMatchObject({ id: person.id, mfaEnabled: true });
   });
 
+  it('answers tokens and secrets with Cache-Control: no-store and Pragma: no-cache', async () => {
+    await createProvider(t, { email: 'nostore@clinic.test', organisationId: admin.organisationId });
+    const noStore = (response: { status: number; headers: Headers }) => ({
+      status: response.status,
+      cacheControl: response.headers.get('cache-control'),
+      pragma: response.headers.get('pragma'),
+    });
+    const expected = { status: 200, cacheControl: 'no-store', pragma: 'no-cache' };
+    const login = await call('POST', '/auth/login', { email: 'nostore@clinic.test', password: PASSWORD });
+    expect(noStore(login)).toEqual(expected);
+    const refresh = await call('POST', '/auth/refresh', { refreshToken: login.body.refreshToken });
+    expect(noStore(refresh)).toEqual(expected);
+    const enroll = await call('POST', '/auth/mfa/enroll', { password: PASSWORD }, refresh.body.accessToken);
+    expect(noStore(enroll)).toEqual(expected);
+    await call(
+      'POST',
+      '/auth/mfa/confirm',
+      { code: await totpCode(enroll.body.secret, t.clock.now()) },
+      refresh.body.accessToken,
+    );
+    t.clock.advance(30_000);
+    const mfaLogin = await call('POST', '/auth/login', { email: 'nostore@clinic.test', password: PASSWORD });
+    expect(mfaLogin.body).toHaveProperty('mfaToken');
+    expect(noStore(mfaLogin)).toEqual(expected);
+    const verify = await call('POST', '/auth/mfa/verify', {
+      mfaToken: mfaLogin.body.mfaToken,
+      code: await totpCode(enroll.body.secret, t.clock.now()),
+    });
+    expect(noStore(verify)).toEqual(expected);
+  });
+
   it('an admin disables a provider (204); their token stops working at once', async () => {
     const leaver = await createProvider(t, { email: 'leaver@clinic.test', organisationId: admin.organisationId });
     const theirs = await tokensFor('leaver@clinic.test');

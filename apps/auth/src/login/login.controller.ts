@@ -4,6 +4,7 @@ import { RateLimit } from '@sharedcare/common';
 import { PublicRoute } from '../access/authenticated.decorator.js';
 import { DEFAULT_RATE_LIMITS } from '../config/auth-config.js';
 import { SessionTokensDto } from '../sessions/sessions.dto.js';
+import { NoStore } from '../shared/no-store.decorator.js';
 import { Meta, type RequestMeta } from '../shared/request-meta.js';
 import { LoginDto, MfaRequiredDto } from './login.dto.js';
 import { type LoginResult, LoginService } from './login.service.js';
@@ -16,6 +17,7 @@ export class LoginController {
 
   @Post('login')
   @HttpCode(200)
+  @NoStore()
   @PublicRoute()
   @RateLimit({ name: 'auth.login', ...DEFAULT_RATE_LIMITS['auth.login'] })
   @ApiOkResponse({

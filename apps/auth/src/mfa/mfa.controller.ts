@@ -5,6 +5,7 @@ import type { AuthContext } from '../access/auth-context.js';
 import { Authenticated, Caller, PublicRoute } from '../access/authenticated.decorator.js';
 import { DEFAULT_RATE_LIMITS } from '../config/auth-config.js';
 import { SessionTokensDto } from '../sessions/sessions.dto.js';
+import { NoStore } from '../shared/no-store.decorator.js';
 import { Meta, type RequestMeta } from '../shared/request-meta.js';
 import { MfaCodeDto, MfaEnrollDto, MfaEnrollmentDto, MfaStatusDto, MfaVerifyDto } from './mfa.dto.js';
 import { MfaService } from './mfa.service.js';
@@ -16,6 +17,7 @@ export class MfaController {
 
   @Post('enroll')
   @HttpCode(200)
+  @NoStore()
   @ApiBearerAuth()
   @Authenticated({ permission: 'mfa.manage' })
   @ApiOkResponse({
@@ -46,6 +48,7 @@ export class MfaController {
 
   @Post('verify')
   @HttpCode(200)
+  @NoStore()
   @PublicRoute()
   @RateLimit({ name: 'auth.mfa', ...DEFAULT_RATE_LIMITS['auth.mfa'] })
   @ApiOkResponse({ type: SessionTokensDto })

@@ -4,6 +4,7 @@ import { RateLimit } from '@sharedcare/common';
 import type { AuthContext } from '../access/auth-context.js';
 import { Authenticated, Caller, PublicRoute } from '../access/authenticated.decorator.js';
 import { DEFAULT_RATE_LIMITS } from '../config/auth-config.js';
+import { NoStore } from '../shared/no-store.decorator.js';
 import { Meta, type RequestMeta } from '../shared/request-meta.js';
 import { RefreshTokenDto, SessionTokensDto } from './sessions.dto.js';
 import { SessionsService } from './sessions.service.js';
@@ -15,6 +16,7 @@ export class SessionsController {
 
   @Post('refresh')
   @HttpCode(200)
+  @NoStore()
   @PublicRoute()
   @RateLimit({ name: 'auth.refresh', ...DEFAULT_RATE_LIMITS['auth.refresh'] })
   @ApiOkResponse({
