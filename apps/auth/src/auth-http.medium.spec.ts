@@ -188,13 +188,20 @@ describe('auth service over HTTP', () => {
       },
     });
     await expect(call('POST', '/auth/register', form)).resolves.toMatchObject({ status: 400 });
+    // An invite for a registered email is answered like any other; its registration is the conflict.
     const duplicate = await call(
       'POST',
       '/auth/invites',
-      { email: 'new.psych@clinic.test', role: 'therapist' },
+      { email: 'new.psych@clinic.test', role: 'psychiatrist' },
       accessToken,
     );
-    expect(duplicate).toMatchObject({ status: 409, body: { error: { code: 'conflict' } } });
+    expect(duplicate).toMatchObject({
+      status: 201,
+      body: { inviteCode: expect.any(String), expiresAt: invite.body.expiresAt },
+    });
+    await expect(
+      call('POST', '/auth/register', { ...form, inviteCode: duplicate.body.inviteCode }),
+    ).resolves.toMatchObject({ status: 409, body: { error: { code: 'conflict' } } });
   });
 
   it('refresh rotates; reusing the old refresh token is 401 and ends the session', async () => {

@@ -149,11 +149,33 @@ describe('invites and registration', () => {
     });
   });
 
-  it('answers conflict for an email that already has an account, at invite and at registration', async () => {
-    const existing = await createProvider(t, { email: 'taken@clinic.test', organisationId: admin.organisationId });
-    await expect(
-      invites.create(contextOf(admin), { email: 'TAKEN@clinic.test', role: 'therapist' }, meta),
-    ).rejects.toMatchObject({ code: 'conflict' });
+  it('invites an email registered in another organisation like any other; registering with that invite is refused as conflict', async () => {
+    const elsewhere = await createProvider(t, { email: 'taken@other.test', organisationName: 'Other Clinic' });
+    const auditCount = async () => {
+      const [{ n }] = await db.dataSource.query(
+        `SELECT count(*)::int AS n FROM auth_audit_events WHERE type = 'invite.created' AND outcome = 'success'`,
+      );
+      return n as number;
+    };
+    const before = await auditCount();
+    const taken = await invites.create(contextOf(admin), { email: 'TAKEN@other.test', role: 'therapist' }, meta);
+    const free = await invites.create(contextOf(admin), { email: 'free@clinic.test', role: 'therapist' }, meta);
+    expect(Object.keys(taken).sort()).toEqual(Object.keys(free).sort());
+    expect(taken).toEqual({ inviteCode: expect.stringMatching(/^[\w-]{43}$/), expiresAt: free.expiresAt });
+    expect(await auditCount()).toBe(before + 2);
+    // The invitee learns it at registration; the account and the invite are left as they were.
+    await expect(registration.register(form(taken.inviteCode, 'taken@other.test'), meta)).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    const [row] = await db.dataSource.query('SELECT organisation_id FROM providers WHERE email = $1', [
+      'taken@other.test',
+    ]);
+    expect(row.organisation_id).toBe(elsewhere.organisationId);
+    const [invite] = await db.dataSource.query('SELECT used_at FROM invites WHERE email = $1', ['taken@other.test']);
+    expect(invite.used_at).toBeNull();
+  });
+
+  it('answers conflict at registration for an email that got an account after the invite was made', async () => {
     const { inviteCode } = await invites.create(
       contextOf(admin),
       { email: 'second@clinic.test', role: 'therapist' },
@@ -163,7 +185,6 @@ describe('invites and registration', () => {
     await expect(registration.register(form(inviteCode, 'second@clinic.test'), meta)).rejects.toMatchObject({
       code: 'conflict',
     });
-    expect(existing.email).toBe('taken@clinic.test');
   });
 
   it('audits invites and registrations without the code or the password', async () => {
