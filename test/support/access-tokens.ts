@@ -95,6 +95,7 @@ export const ATTACKS = [
   'HS256 signed with the public key PEM as the secret',
   'HS256 signed with the raw public key bytes as the secret',
   'unknown kid',
+  'missing kid',
   'known kid, signed by another key',
   'tampered payload',
   'wrong aud',
@@ -113,6 +114,7 @@ export const ATTACKS = [
   'sub not a uuid',
   'org not a uuid',
   'missing name',
+  'credential not in the list',
   'not a JWT at all',
 ] as const;
 export type Attack = (typeof ATTACKS)[number];
@@ -123,6 +125,7 @@ export const ATTACK_REASONS: Record<Attack, string> = {
   'HS256 signed with the public key PEM as the secret': 'algorithm',
   'HS256 signed with the raw public key bytes as the secret': 'algorithm',
   'unknown kid': 'unknown_key',
+  'missing kid': 'missing_kid',
   'known kid, signed by another key': 'signature',
   'tampered payload': 'signature',
   'wrong aud': 'claim:aud',
@@ -141,6 +144,7 @@ export const ATTACK_REASONS: Record<Attack, string> = {
   'sub not a uuid': 'shape:sub',
   'org not a uuid': 'shape:org',
   'missing name': 'shape:name',
+  'credential not in the list': 'shape:cred',
   'not a JWT at all': 'malformed',
 };
 
@@ -168,6 +172,8 @@ export async function attackToken(
       const other = await generateKeyPair('EdDSA');
       return mint({ key: other.privateKey, header: { kid: 'not-a-published-kid' } });
     }
+    case 'missing kid':
+      return mint({ header: { kid: undefined } });
     case 'known kid, signed by another key':
       return mint({ key: (await generateKeyPair('EdDSA')).privateKey });
     case 'tampered payload': {
@@ -200,6 +206,8 @@ export async function attackToken(
       return mint({ claims: { sub: 'therapist@demo.test' } });
     case 'org not a uuid':
       return mint({ claims: { org: 42 } });
+    case 'credential not in the list':
+      return mint({ claims: { cred: 'Wizard' } });
     case 'not a JWT at all':
       return 'this-is-not-a-token';
   }

@@ -14,6 +14,7 @@ await runService({
   async createApp(config, database) {
     const app = await NestFactory.create(AuthAppModule.forRoot({ config, database }), { bufferLogs: true });
     configureApp(app, {
+      http: config.http,
       title: 'SharedCare auth service',
       description:
         'Provider accounts, invites, password + TOTP login, rotating refresh tokens, and the JWKS the consult service verifies access tokens against.',

@@ -23,6 +23,7 @@ export function testAuthConfig(overrides: Partial<AuthConfig> = {}): AuthConfig 
     demo: false,
     redisUrl: undefined,
     logLevel: 'silent',
+    http: { trustProxy: false, apiDocs: true },
     rateLimits: { 'auth.login': generous, 'auth.register': generous, 'auth.refresh': generous, 'auth.mfa': generous },
     ...overrides,
   };
@@ -58,7 +59,7 @@ export async function createAuthTestApp(db: TestDatabase, overrides: Partial<Aut
     imports: [AuthAppModule.forRoot({ config, database: db, clock, publisher })],
   }).compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true });
-  configureApp(app, { title: 'auth (test)', description: 'test' });
+  configureApp(app, { title: 'auth (test)', description: 'test', http: config.http });
   await app.init();
   return {
     app,

@@ -32,6 +32,7 @@ export async function createGatewayApp(options: GatewayModuleOptions): Promise<I
   });
   app.useWebSocketAdapter(new ConsultIoAdapter(app, { allowedOrigins: options.config.allowedOrigins }));
   configureApp(app, {
+    http: options.config.http,
     title: 'SharedCare consult service',
     description:
       'Clients, care teams, consult threads and the shared safety plan. REST under /api with `Authorization: Bearer <access token>`; live events on the socket.io namespace /consult.',

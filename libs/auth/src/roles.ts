@@ -5,3 +5,11 @@ export type Role = (typeof ROLES)[number];
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }
+
+/** The fixed credentials of the contract; a token naming any other is refused. */
+export const CREDENTIALS = ['LMFT', 'LPC', 'LCSW', 'PsyD', 'PhD', 'MD', 'DO', 'PMHNP', 'RN', 'other'] as const;
+export type Credential = (typeof CREDENTIALS)[number];
+
+export function isCredential(value: unknown): value is Credential {
+  return typeof value === 'string' && (CREDENTIALS as readonly string[]).includes(value);
+}

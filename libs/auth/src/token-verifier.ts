@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  decodeProtectedHeader,
   errors,
   type JSONWebKeySet,
   type JWTPayload,
@@ -10,7 +11,7 @@ import {
 } from 'jose';
 import { type Clock, DomainException, SystemClock } from '@sharedcare/common';
 import type { AuthContext } from './auth-context.js';
-import { isRole } from './roles.js';
+import { isCredential, isRole } from './roles.js';
 
 /** Where verification keys come from: the auth service's JWKS, or a local set in tests. */
 export type KeySource = JWTVerifyGetKey;
@@ -100,6 +101,9 @@ export class TokenVerifier {
     if (token.length > MAX_TOKEN_LENGTH) throw this.refuse('malformed');
     let payload: JWTPayload;
     try {
+      // The auth service names its key in every token; without a kid, jose would try the only key.
+      const kid = this.readKid(token);
+      if (typeof kid !== 'string' || kid.length === 0) throw this.refuse('missing_kid');
       ({ payload } = await jwtVerify(token, this.options.keys, {
         issuer: this.options.issuer,
         audience: this.options.audience,
@@ -111,9 +115,17 @@ export class TokenVerifier {
         currentDate: this.clock.now(),
       }));
     } catch (error) {
-      throw this.fromJoseError(error);
+      throw error instanceof TokenRejectedException ? error : this.fromJoseError(error);
     }
     return this.toAuthContext(payload);
+  }
+
+  private readKid(token: string): unknown {
+    try {
+      return decodeProtectedHeader(token).kid;
+    } catch {
+      throw this.refuse('malformed');
+    }
   }
 
   private toAuthContext(payload: JWTPayload): AuthContext {
@@ -124,7 +136,7 @@ export class TokenVerifier {
     if (!isText(jti, 128)) throw this.refuse('shape:jti');
     if (!isText(sid, 128)) throw this.refuse('shape:sid');
     if (!isText(name, 200)) throw this.refuse('shape:name');
-    if (!isText(cred, 32)) throw this.refuse('shape:cred');
+    if (!isCredential(cred)) throw this.refuse('shape:cred');
     return {
       providerId: sub.toLowerCase(),
       organisationId: org.toLowerCase(),

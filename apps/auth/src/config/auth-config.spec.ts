@@ -56,12 +56,12 @@ describe('loadAuthConfig', () => {
     }
   });
 
-  it('in production refuses the all-zero key and accepts a real one, never seeding', () => {
+  it('in production refuses a placeholder key and accepts a real one, never seeding', () => {
     const base = { NODE_ENV: 'production', DATA_DIR: dataDir, AUTH_DATABASE_URL: 'postgres://db/auth' };
     expect(() => loadAuthConfig({ ...base, AUTH_KEY_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') })).toThrow(
-      /AUTH_KEY_ENCRYPTION_KEY is a default value/,
+      /AUTH_KEY_ENCRYPTION_KEY is a placeholder/,
     );
-    const key = Buffer.alloc(32, 9);
+    const key = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 37 + 11) % 256));
     const config = loadAuthConfig({ ...base, AUTH_KEY_ENCRYPTION_KEY: key.toString('base64') });
     expect(config.keyEncryptionKey).toEqual(key);
     expect(config.demo).toBe(false);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EnvReader, type RateLimitOverrides } from '@sharedcare/common';
+import { EnvReader, type HttpSettings, type RateLimitOverrides, readHttpSettings } from '@sharedcare/common';
 
 export interface RateBudget {
   points: number;
@@ -23,6 +23,7 @@ export interface AuthConfig {
   demo: boolean;
   redisUrl: string | undefined;
   logLevel: string;
+  http: HttpSettings;
   rateLimits: RateLimitOverrides;
 }
 
@@ -52,8 +53,6 @@ export const DEFAULT_RATE_LIMITS = {
 export type RateLimitName = keyof typeof DEFAULT_RATE_LIMITS;
 
 /** Never accepted in production: the all-zero key that examples and careless scripts produce. */
-const FORBIDDEN_KEYS = [Buffer.alloc(32).toString('base64')];
-
 /**
  * Outside production, with no AUTH_KEY_ENCRYPTION_KEY, the service makes one key on first start
  * and keeps it beside the embedded data (mode 0600), so sealed keys and secrets open after a restart.
@@ -95,17 +94,15 @@ export function loadAuthConfig(source: NodeJS.ProcessEnv): AuthConfig {
   const issuer = env.url('AUTH_ISSUER', `http://127.0.0.1:${port}`) as string;
   const audience = env.string('AUTH_AUDIENCE', 'sharedcare-api');
   const redisUrl = env.url('REDIS_URL');
-  const logLevel = env.string('LOG_LEVEL', 'info');
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
-    env.problem('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
-  }
+  const logLevel = env.logLevel();
+  const http = readHttpSettings(env);
   const demo = env.boolean('DEMO', !production && databaseUrl === undefined);
   if (production) {
     if (databaseUrl === undefined)
       env.problem('AUTH_DATABASE_URL is required in production (the embedded database is for demos and tests)');
     if (demo) env.problem('DEMO must not be enabled in production (demo accounts are never seeded there)');
   }
-  const keyEncryptionKey = env.key('AUTH_KEY_ENCRYPTION_KEY', () => localKeyEncryptionKey(dataDir), FORBIDDEN_KEYS);
+  const keyEncryptionKey = env.key('AUTH_KEY_ENCRYPTION_KEY', () => localKeyEncryptionKey(dataDir));
   const rateLimits: RateLimitOverrides = {};
   for (const [name, { env: variable, points, durationSeconds }] of Object.entries(DEFAULT_RATE_LIMITS)) {
     rateLimits[name] = rateBudget(env, variable, { points, durationSeconds });
@@ -123,6 +120,7 @@ export function loadAuthConfig(source: NodeJS.ProcessEnv): AuthConfig {
     demo,
     redisUrl,
     logLevel,
+    http,
     rateLimits,
   };
 }

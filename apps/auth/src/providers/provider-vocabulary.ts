@@ -1,8 +1,5 @@
 /** The fixed lists of DESIGN.md (Interfaces → Auth service); roles are shared with the verifying side. */
-export { ROLES, type Role } from '@sharedcare/auth';
-
-export const CREDENTIALS = ['LMFT', 'LPC', 'LCSW', 'PsyD', 'PhD', 'MD', 'DO', 'PMHNP', 'RN', 'other'] as const;
-export type Credential = (typeof CREDENTIALS)[number];
+export { CREDENTIALS, type Credential, ROLES, type Role } from '@sharedcare/auth';
 
 /** Licensing jurisdictions: the states, DC and the territories with their own boards. */
 export const LICENSE_STATES = [

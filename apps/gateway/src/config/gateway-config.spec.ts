@@ -25,6 +25,7 @@ describe('readGatewayConfig', () => {
         audience: 'sharedcare-api',
       },
       allowedOrigins: ['http://127.0.0.1:3000', 'http://localhost:3000'],
+      http: { trustProxy: false, apiDocs: true },
       logLevel: 'info',
     });
   });

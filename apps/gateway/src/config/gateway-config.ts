@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { EnvReader } from '@sharedcare/common';
+import { EnvReader, type HttpSettings, readHttpSettings } from '@sharedcare/common';
 
 export interface GatewayConfig {
   host: string;
@@ -18,9 +18,9 @@ export interface GatewayConfig {
   /** Browser origins allowed to call the REST API (CORS) and to open a socket. */
   allowedOrigins: string[];
   logLevel: string;
+  http: HttpSettings;
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 export const DEFAULT_ALLOWED_ORIGINS = ['http://127.0.0.1:3000', 'http://localhost:3000'];
 
 function isOrigin(value: string): boolean {
@@ -67,8 +67,8 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
     env.problem('ALLOWED_ORIGINS is required in production: the browser origins of the web client');
   }
 
-  const logLevel = env.string('LOG_LEVEL', 'info');
-  if (!LOG_LEVELS.includes(logLevel)) env.problem(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const logLevel = env.logLevel();
+  const http = readHttpSettings(env);
 
   env.done();
   return {
@@ -79,5 +79,6 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
     auth: { jwksUrl, issuer, audience },
     allowedOrigins,
     logLevel,
+    http,
   };
 }

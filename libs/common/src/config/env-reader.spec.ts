@@ -27,19 +27,35 @@ describe('EnvReader', () => {
     }
   });
 
-  it('requires keys in production and refuses published defaults', () => {
-    const demoKey = Buffer.alloc(32, 1).toString('base64');
+  it('requires keys in production, of 32 bytes', () => {
     const missing = new EnvReader({ NODE_ENV: 'production' });
     missing.key('MASTER_KEY', () => Buffer.alloc(32));
     expect(() => missing.done()).toThrow(/MASTER_KEY is required in production/);
 
-    const published = new EnvReader({ NODE_ENV: 'production', MASTER_KEY: demoKey });
-    published.key('MASTER_KEY', () => Buffer.alloc(32), [demoKey]);
-    expect(() => published.done()).toThrow(/MASTER_KEY is a default value/);
-
-    const short = new EnvReader({ MASTER_KEY: Buffer.alloc(8).toString('base64') });
+    const short = new EnvReader({ MASTER_KEY: Buffer.alloc(8, 3).toString('base64') });
     short.key('MASTER_KEY', () => Buffer.alloc(32));
     expect(() => short.done()).toThrow(/32 bytes/);
+  });
+
+  it('refuses a key of one repeated byte in any mode', () => {
+    for (const environment of [{}, { NODE_ENV: 'production' }]) {
+      const env = new EnvReader({ ...environment, MASTER_KEY: 'A'.repeat(43) });
+      env.key('MASTER_KEY', () => Buffer.alloc(32));
+      expect(() => env.done()).toThrow(/MASTER_KEY is a placeholder/);
+    }
+  });
+
+  it('treats NODE_ENV as production in any case', () => {
+    expect(new EnvReader({ NODE_ENV: 'Production' }).isProduction).toBe(true);
+    expect(new EnvReader({ NODE_ENV: ' PRODUCTION ' }).isProduction).toBe(true);
+    expect(new EnvReader({ NODE_ENV: 'test' }).isProduction).toBe(false);
+  });
+
+  it('checks LOG_LEVEL against pino levels', () => {
+    expect(new EnvReader({ LOG_LEVEL: 'debug' }).logLevel()).toBe('debug');
+    const env = new EnvReader({ LOG_LEVEL: 'loud' });
+    env.logLevel();
+    expect(() => env.done()).toThrow(/LOG_LEVEL must be one of/);
   });
 
   it('uses the demo fallback outside production', () => {

@@ -6,6 +6,8 @@ export class ConfigError extends Error {
   }
 }
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 /**
  * Reads environment variables into typed values, collecting every problem so the process can
  * refuse to start once, saying which variables are wrong (CONVENTIONS 12).
@@ -15,8 +17,9 @@ export class EnvReader {
 
   constructor(private readonly env: NodeJS.ProcessEnv) {}
 
+  /** NODE_ENV=production, in any case: a mistyped "Production" must not turn demo mode on. */
   get isProduction(): boolean {
-    return this.env.NODE_ENV === 'production';
+    return this.env.NODE_ENV?.trim().toLowerCase() === 'production';
   }
 
   optionalString(name: string): string | undefined {
@@ -70,10 +73,11 @@ export class EnvReader {
   }
 
   /**
-   * A 32-byte key given as base64. In production it must be set and must not be a published
-   * demo value; elsewhere `demoFallback` supplies one.
+   * A 32-byte key given as base64. In production it must be set; elsewhere `demoFallback`
+   * supplies one. A key of one repeated byte (all zeros, say) is refused everywhere: it is a
+   * placeholder, not a secret.
    */
-  key(name: string, demoFallback: () => Buffer, forbidden: string[] = []): Buffer {
+  key(name: string, demoFallback: () => Buffer): Buffer {
     const raw = this.optionalString(name);
     if (raw === undefined) {
       if (this.isProduction) {
@@ -83,10 +87,19 @@ export class EnvReader {
       return demoFallback();
     }
     const key = Buffer.from(raw, 'base64');
-    if (key.length !== 32) this.problems.push(`${name} must be 32 bytes encoded as base64`);
-    if (this.isProduction && forbidden.includes(raw))
-      this.problems.push(`${name} is a default value; set a secret of your own`);
+    if (key.length !== 32) {
+      this.problems.push(`${name} must be 32 bytes encoded as base64`);
+    } else if (key.every((byte) => byte === key[0])) {
+      this.problems.push(`${name} is a placeholder (one repeated byte); use 32 random bytes`);
+    }
     return key;
+  }
+
+  /** LOG_LEVEL, one of pino's levels. */
+  logLevel(): string {
+    const level = this.string('LOG_LEVEL', 'info');
+    if (!LOG_LEVELS.includes(level)) this.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+    return level;
   }
 
   problem(message: string): void {

@@ -1,4 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { claimEmbeddedDatabase } from './embedded-lock.js';
@@ -12,10 +14,13 @@ export interface DatabaseHandle {
 }
 
 /**
- * The embedded default: PGlite served over the Postgres wire protocol on a loopback port
- * chosen by the OS, so TypeORM's postgres driver and the same migrations run with nothing
- * installed. `dataDir` persists the database; without it the database lives in memory (tests).
- * PGlite is single-connection, so callers keep their pool to one connection.
+ * The embedded default: PGlite served over the Postgres wire protocol, so TypeORM's postgres
+ * driver and the same migrations run with nothing installed. `dataDir` persists the database;
+ * without it the database lives in memory (tests). PGlite is single-connection, so callers keep
+ * their pool to one connection.
+ *
+ * PGlite asks for no password, so it is served on a unix socket in a fresh directory only this
+ * user can enter (mode 0700), never on a TCP port another local user or process could reach.
  */
 export async function startEmbeddedPostgres(dataDir?: string): Promise<DatabaseHandle> {
   if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -24,15 +29,22 @@ export async function startEmbeddedPostgres(dataDir?: string): Promise<DatabaseH
   // connection (a migration run, then the app's own DataSource) reconnects before the server has
   // processed the close, and with a limit of one that second connection is refused. PGlite's
   // query queue serialises what the connections send and keeps a transaction to its own socket.
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 8 });
-  await server.start();
-  const [host, port] = server.getServerConn().split(':');
+  const socketDir = mkdtempSync(join(tmpdir(), 'sharedcare-pg-'));
+  const server = new PGLiteSocketServer({ db, path: join(socketDir, '.s.PGSQL.5432'), maxConnections: 8 });
+  try {
+    await server.start();
+  } catch (error) {
+    await db.close();
+    rmSync(socketDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
-    url: `postgres://postgres@${host}:${port}/postgres`,
+    url: `postgres://postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}`,
     embedded: true,
     async stop() {
       await server.stop();
       await db.close();
+      rmSync(socketDir, { recursive: true, force: true });
     },
   };
 }

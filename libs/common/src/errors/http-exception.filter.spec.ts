@@ -25,6 +25,11 @@ describe('toErrorBody', () => {
     });
   });
 
+  it('never repeats a framework message, which can quote the request body', () => {
+    const parseError = new BadRequestException(`Unexpected token 'M', "MySecretPassw0rd!" is not valid JSON`);
+    expect(toErrorBody(parseError).body).toEqual({ code: 'invalid', message: 'Malformed request' });
+  });
+
   it('answers a forbidden request exactly like a missing one', () => {
     expect(toErrorBody(new ForbiddenException('you are not on the care team'))).toEqual(
       toErrorBody(new NotFoundException('anything')),

@@ -3,6 +3,19 @@ import type { Response } from 'express';
 import { DomainException } from './domain.exception.js';
 import { type ErrorBody, type ErrorCode, HTTP_STATUS_BY_CODE } from './error-code.js';
 
+/**
+ * Framework refusals answer a fixed message per status: their own messages can quote the request
+ * (a JSON parse error repeats the start of the body, which may be a password).
+ */
+const MESSAGE_BY_HTTP_STATUS: Record<number, string> = {
+  [HttpStatus.BAD_REQUEST]: 'Malformed request',
+  [HttpStatus.PAYLOAD_TOO_LARGE]: 'Request body too large',
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'Unsupported media type',
+  [HttpStatus.UNAUTHORIZED]: 'Authentication required',
+  [HttpStatus.CONFLICT]: 'Conflict',
+  [HttpStatus.TOO_MANY_REQUESTS]: 'Too many requests',
+};
+
 const CODE_BY_HTTP_STATUS: Record<number, ErrorCode> = {
   [HttpStatus.BAD_REQUEST]: 'invalid',
   [HttpStatus.PAYLOAD_TOO_LARGE]: 'invalid',
@@ -23,8 +36,12 @@ export function toErrorBody(error: unknown, logger?: Logger): { status: number; 
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const code = CODE_BY_HTTP_STATUS[status] ?? (status >= 500 ? 'internal' : 'invalid');
-    // Nest's own messages (malformed JSON, body too large, unknown route) carry no request data.
-    const message = code === 'not_found' ? 'Not found' : status >= 500 ? 'Internal error' : error.message;
+    const message =
+      code === 'not_found'
+        ? 'Not found'
+        : status >= 500
+          ? 'Internal error'
+          : (MESSAGE_BY_HTTP_STATUS[status] ?? 'Invalid request');
     return { status: status === HttpStatus.FORBIDDEN ? 404 : status, body: { code, message } };
   }
   // Only the error's type and stack frames are logged: messages from drivers can quote values.

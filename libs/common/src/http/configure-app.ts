@@ -1,30 +1,78 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { EnvReader } from '../config/env-reader.js';
 import { ContractExceptionFilter } from '../errors/http-exception.filter.js';
 import { createValidationPipe } from '../validation/validation.pipe.js';
+
+/** HTTP settings both services read from the environment. */
+export interface HttpSettings {
+  /**
+   * Express's `trust proxy`: whose X-Forwarded-For to believe for the client address that rate
+   * limits and audit records use. Off unless a proxy is configured: any client could set it.
+   */
+  trustProxy: boolean | number | string[];
+  /** Serve the OpenAPI document and UI at /docs (on by default, off by default in production). */
+  apiDocs: boolean;
+}
+
+/** TRUST_PROXY: `false` (default), a hop count, or a comma-separated list of addresses/CIDRs. */
+export function readHttpSettings(env: EnvReader): HttpSettings {
+  const raw = env.optionalString('TRUST_PROXY');
+  let trustProxy: HttpSettings['trustProxy'] = false;
+  if (raw !== undefined && !['false', '0'].includes(raw)) {
+    trustProxy = /^\d+$/.test(raw) ? Number(raw) : env.list('TRUST_PROXY', []);
+    if (raw === 'true') env.problem('TRUST_PROXY must be a hop count or a list of proxy addresses, not true');
+  }
+  return { trustProxy, apiDocs: env.boolean('API_DOCS', !env.isProduction) };
+}
 
 export interface ConfigureAppOptions {
   title: string;
   description: string;
+  http?: HttpSettings;
   /** Largest accepted JSON body. */
   bodyLimit?: string;
 }
 
+// Keys a JSON body may not carry: refused outright rather than silently dropped.
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function refuseForbiddenKeys(key: string, value: unknown): unknown {
+  if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError('Forbidden key in JSON body');
+  return value;
+}
+
+/** Bodies are JSON only: anything else is refused before a parser reads it. */
+function requireJsonBodies(request: Request, response: Response, next: NextFunction): void {
+  const length = request.headers['content-length'];
+  const hasBody = (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !request.is('application/json')) {
+    response
+      .status(415)
+      .json({ error: { code: 'invalid', message: 'Request bodies must be JSON (application/json)' } });
+    return;
+  }
+  next();
+}
+
 /**
- * What both services set on their HTTP app: pino as the Nest logger, the contract's
- * validation and error mapping, a body limit, no framework banner, OpenAPI at /docs, and
- * shutdown hooks so SIGINT/SIGTERM close the database cleanly.
+ * What both services set on their HTTP app: pino as the Nest logger, JSON-only bodies with a size
+ * limit, the contract's validation and error mapping, no framework banner, and OpenAPI at /docs.
  */
 export function configureApp(app: INestApplication, options: ConfigureAppOptions): void {
+  const http = options.http ?? { trustProxy: false, apiDocs: true };
   const express = app as NestExpressApplication;
   express.useLogger(app.get(Logger));
   express.disable('x-powered-by');
-  express.set('trust proxy', 'loopback');
-  express.useBodyParser('json', { limit: options.bodyLimit ?? '64kb' });
+  express.set('trust proxy', http.trustProxy);
+  express.use(requireJsonBodies);
+  express.useBodyParser('json', { limit: options.bodyLimit ?? '64kb', reviver: refuseForbiddenKeys });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ContractExceptionFilter());
+  if (!http.apiDocs) return;
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

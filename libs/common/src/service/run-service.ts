@@ -17,7 +17,10 @@ export interface ServiceDefinition<Config> {
 /** The error's type, message and frames, with connection strings masked: they can hold passwords. */
 function describeFailure(error: unknown): string {
   const frames = (error as Error)?.stack?.split('\n').filter((line) => line.trimStart().startsWith('at '));
-  const message = String((error as Error)?.message ?? error).replace(/postgres(ql)?:\/\/\S+/g, '<database url>');
+  const message = String((error as Error)?.message ?? error).replace(
+    /(postgres(ql)?|rediss?):\/\/\S+/g,
+    '<connection url>',
+  );
   return `${(error as Error)?.name ?? 'Error'}: ${message}\n${frames?.join('\n') ?? ''}`;
 }
 
