@@ -18,6 +18,12 @@ describe('consult service endpoints and their permissions', () => {
 
   it('matches the reviewed table', () => {
     expect(describeEndpoints(gateway.app, servedPath)).toEqual([
+      {
+        transport: 'http',
+        endpoint: 'GET /api/audit/verify',
+        handler: 'AuditController.verify',
+        access: 'audit.verify',
+      },
       { transport: 'http', endpoint: 'GET /api/me', handler: 'MeController.me', access: 'provider.me' },
       { transport: 'http', endpoint: 'GET /health', handler: 'HealthController.check', access: 'public' },
       // The /consult namespace has no client→server events yet; its handshake is authenticated

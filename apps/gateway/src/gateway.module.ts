@@ -1,7 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@sharedcare/audit';
 import { AuthVerificationModule, type KeySource, remoteKeySource } from '@sharedcare/auth';
 import { Clock, createLoggingModule, type DatabaseHandle, SystemClock, typeormOptions } from '@sharedcare/common';
+import { AuditController } from './audit/audit.controller.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { ConsultGateway } from './consult/consult.gateway.js';
 import { SchemaInfo } from './database/schema-info.entity.js';
@@ -40,8 +42,9 @@ export class GatewayModule {
           keys: keys ?? remoteKeySource(config.auth.jwksUrl),
           clock,
         }),
+        AuditModule.register({ clock }),
       ],
-      controllers: [HealthController, MeController],
+      controllers: [HealthController, MeController, AuditController],
       providers: [{ provide: Clock, useValue: clock }, HealthRepository, ConsultGateway],
     };
   }

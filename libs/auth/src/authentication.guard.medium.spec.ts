@@ -10,7 +10,7 @@ import type { AuthContext } from './auth-context.js';
 import { Auth, Authenticated, Public } from './auth.decorators.js';
 import { AuthVerificationModule } from './auth-verification.module.js';
 import { describeEndpoints } from './endpoint-declarations.js';
-import type { PermissionGrants } from './permissions.js';
+import { PERMISSIONS, type PermissionGrants } from './permissions.js';
 import { createSocketAuthMiddleware } from './socket-auth.middleware.js';
 import { localKeySource, TokenVerifier } from './token-verifier.js';
 
@@ -83,7 +83,7 @@ describe('AuthenticationGuard', () => {
   const sockets: ClientSocket[] = [];
 
   // provider.me is granted to every role in the real table; here admins only, to see a refusal.
-  const grants: PermissionGrants = { 'provider.me': { roles: ['admin'], description: 'test' } };
+  const grants: PermissionGrants = { ...PERMISSIONS, 'provider.me': { roles: ['admin'], description: 'test' } };
 
   beforeAll(async () => {
     issuer = await createTestIssuer();

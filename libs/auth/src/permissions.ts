@@ -8,6 +8,7 @@ import { ROLES, type Role } from './roles.js';
  */
 export const PERMISSIONS = {
   'provider.me': { roles: ROLES, description: 'Read one’s own verified identity' },
+  'audit.verify': { roles: ['admin'], description: 'Verify the audit trail’s hash chain' },
 } as const satisfies Record<string, PermissionGrant>;
 
 export interface PermissionGrant {

@@ -1,8 +1,10 @@
+import { AuditRecord } from '@sharedcare/audit';
 import { GatewayInitialSchema1795761000000 } from './migrations/1795761000000-gateway-initial-schema.js';
+import { AuditRecords1795765600000 } from './migrations/1795765600000-audit-records.js';
 import { SchemaInfo } from './schema-info.entity.js';
 
 /** The consult service's own database: its entities and the migrations that build them. */
-export const gatewayEntities = [SchemaInfo];
+export const gatewayEntities = [SchemaInfo, AuditRecord];
 
 /** Append-only, in order; never `synchronize`. */
-export const gatewayMigrations = [GatewayInitialSchema1795761000000];
+export const gatewayMigrations = [GatewayInitialSchema1795761000000, AuditRecords1795765600000];

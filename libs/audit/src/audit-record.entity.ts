@@ -1,0 +1,78 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** bigint columns come back from `pg` as strings; audit sequences stay far below 2^53. */
+const bigintAsNumber = {
+  to: (value: number | undefined) => value,
+  from: (value: string | null) => (value === null ? null : Number(value)),
+};
+
+/**
+ * One append-only audit record, a link of the hash chain (DESIGN.md, Security). The database
+ * refuses UPDATE, DELETE and TRUNCATE on this table (see the gateway's audit migration).
+ *
+ * `details` holds ids, codes, numbers and booleans only, never clinical text or free prose:
+ * `assertAuditDetails` enforces that before anything is written.
+ */
+@Entity({ name: 'audit_records' })
+export class AuditRecord {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  /** 1, 2, 3, ... with no gaps: assigned under the chain lock, never from a Postgres sequence. */
+  @Column({ type: 'bigint', unique: true, transformer: bigintAsNumber })
+  sequence: number;
+
+  @Column({ name: 'occurred_at', type: 'timestamptz' })
+  occurredAt: Date;
+
+  @Column({ name: 'actor_id', type: 'uuid' })
+  actorId: string;
+
+  @Column({ name: 'actor_role', type: 'varchar', length: 32 })
+  actorRole: string;
+
+  @Column({ name: 'organisation_id', type: 'uuid' })
+  organisationId: string;
+
+  /** Dotted: `client.read`, `access.refused`. */
+  @Column({ type: 'varchar', length: 64 })
+  action: string;
+
+  @Column({ name: 'resource_type', type: 'varchar', length: 64 })
+  resourceType: string;
+
+  @Column({ name: 'resource_id', type: 'varchar', length: 128 })
+  resourceId: string;
+
+  @Column({ name: 'client_id', type: 'uuid', nullable: true })
+  clientId: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  category: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  outcome: AuditOutcome;
+
+  @Column({ type: 'varchar', length: 64 })
+  ip: string;
+
+  /** Absent when the caller sent no User-Agent header. */
+  @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
+  userAgent: string | null;
+
+  @Column({ type: 'jsonb' })
+  details: AuditDetails;
+
+  @Column({ name: 'prev_hash', type: 'varchar', length: 64 })
+  prevHash: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  hash: string;
+}
+
+export const AUDIT_OUTCOMES = ['success', 'refused', 'failure'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/** A value `details` may hold: an id or code, a number, a boolean, or a short list of ids/codes. */
+export type AuditDetailValue = string | number | boolean | null | string[];
+export type AuditDetails = Record<string, AuditDetailValue>;

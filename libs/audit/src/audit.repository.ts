@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditRecord } from './audit-record.entity.js';
+
+/** The last link of the chain, or none before the first record. */
+export interface AuditChainHead {
+  sequence: number;
+  hash: string;
+}
+
+/**
+ * Every writer of the chain takes this transaction-scoped advisory lock first, so appends are
+ * serialised across connections and processes sharing the database.
+ */
+const CHAIN_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('sharedcare.audit_records.chain'))`;
+
+/** SQL for audit records; the only code that touches TypeORM for them (CONVENTIONS 9). */
+@Injectable()
+export class AuditRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * In one transaction: takes the chain lock, reads the head, asks `build` for the next record
+   * and inserts it. The head is read after the lock, and under READ COMMITTED each statement
+   * sees what committed before it, so no two records ever share a predecessor.
+   */
+  async append(build: (head: AuditChainHead | null) => AuditRecord): Promise<AuditRecord> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(CHAIN_LOCK_SQL);
+      const rows = (await manager.query(
+        `SELECT "sequence", "hash" FROM "audit_records" ORDER BY "sequence" DESC LIMIT 1`,
+      )) as { sequence: string; hash: string }[];
+      const head = rows.length === 0 ? null : { sequence: Number(rows[0].sequence), hash: rows[0].hash };
+      const record = build(head);
+      await manager.insert(AuditRecord, record);
+      return record;
+    });
+  }
+
+  /** Up to `limit` records after `afterSequence`, in chain order. */
+  async page(afterSequence: number, limit: number): Promise<AuditRecord[]> {
+    return this.dataSource
+      .getRepository(AuditRecord)
+      .createQueryBuilder('record')
+      .where('record.sequence > :afterSequence', { afterSequence })
+      .orderBy('record.sequence', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+}
