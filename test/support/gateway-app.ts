@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { io, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { remoteKeySource } from '@sharedcare/auth';
@@ -32,7 +33,11 @@ export async function startTestGateway(
   const jwks = await serveJwks(issuer.jwks);
   const db = await createTestDatabase('gateway', gatewayEntities, gatewayMigrations);
   const config: GatewayConfig = {
-    ...readGatewayConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    ...readGatewayConfig({
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      // A key per test gateway: nothing is written under the repository's .data/.
+      GATEWAY_MASTER_KEY: randomBytes(32).toString('base64'),
+    }),
     port: 0,
     auth: { jwksUrl: jwks.url, issuer: issuer.issuer, audience: issuer.audience },
     ...options.config,

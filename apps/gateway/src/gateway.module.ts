@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@sharedcare/audit';
 import { AuthVerificationModule, type KeySource, remoteKeySource } from '@sharedcare/auth';
 import { Clock, createLoggingModule, type DatabaseHandle, SystemClock, typeormOptions } from '@sharedcare/common';
+import { ClientKeyringModule } from '@sharedcare/crypto';
 import { AuditController } from './audit/audit.controller.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { ConsultGateway } from './consult/consult.gateway.js';
@@ -43,6 +44,8 @@ export class GatewayModule {
           clock,
         }),
         AuditModule.register({ clock }),
+        // Nothing reads clinical text yet; the keyring is here so the first feature that does finds it.
+        ClientKeyringModule.register({ masterKey: config.masterKey, clock }),
       ],
       controllers: [HealthController, MeController, AuditController],
       providers: [{ provide: Clock, useValue: clock }, HealthRepository, ConsultGateway],

@@ -3,6 +3,7 @@ export * from './errors/domain.exception.js';
 export * from './errors/http-exception.filter.js';
 export * from './validation/validation.pipe.js';
 export * from './config/env-reader.js';
+export * from './config/local-key.js';
 export * from './database/embedded-postgres.js';
 export * from './database/embedded-lock.js';
 export * from './database/typeorm-options.js';

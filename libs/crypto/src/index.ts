@@ -1,1 +1,5 @@
 export * from './aes-gcm.js';
+export * from './client-data-key.entity.js';
+export * from './client-data-key.repository.js';
+export * from './client-keyring.js';
+export * from './client-keyring.module.js';

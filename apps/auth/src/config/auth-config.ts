@@ -1,7 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EnvReader, type HttpSettings, type RateLimitOverrides, readHttpSettings } from '@sharedcare/common';
+import {
+  EnvReader,
+  type HttpSettings,
+  type RateLimitOverrides,
+  readHttpSettings,
+  readOrCreateLocalKey,
+} from '@sharedcare/common';
 
 export interface RateBudget {
   points: number;
@@ -58,18 +62,7 @@ export type RateLimitName = keyof typeof DEFAULT_RATE_LIMITS;
  * and keeps it beside the embedded data (mode 0600), so sealed keys and secrets open after a restart.
  */
 export function localKeyEncryptionKey(dataDir: string): Buffer {
-  const directory = join(dataDir, 'auth');
-  const file = join(directory, 'key-encryption.key');
-  mkdirSync(directory, { recursive: true, mode: 0o700 });
-  try {
-    writeFileSync(file, randomBytes(32).toString('base64'), { flag: 'wx', mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  chmodSync(file, 0o600);
-  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-  if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
-  return key;
+  return readOrCreateLocalKey(join(dataDir, 'auth', 'key-encryption.key'));
 }
 
 function rateBudget(env: EnvReader, name: string, fallback: RateBudget): RateBudget {

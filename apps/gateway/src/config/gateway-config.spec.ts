@@ -1,4 +1,7 @@
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '@sharedcare/common';
 import { readGatewayConfig } from './gateway-config.js';
 
@@ -13,12 +16,19 @@ function problems(env: NodeJS.ProcessEnv): string[] {
 }
 
 describe('readGatewayConfig', () => {
-  it('runs on defaults with nothing set: loopback, embedded database, local auth service', () => {
-    expect(readGatewayConfig({})).toEqual({
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'gateway-config-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('runs on defaults with only DATA_DIR set: loopback, embedded database, local auth service', () => {
+    const config = readGatewayConfig({ DATA_DIR: dataDir });
+    expect(config).toEqual({
       host: '127.0.0.1',
       port: 3000,
       databaseUrl: undefined,
-      embeddedDataDir: resolve('.data', 'gateway', 'pgdata'),
+      embeddedDataDir: join(dataDir, 'gateway', 'pgdata'),
       auth: {
         jwksUrl: 'http://127.0.0.1:3001/.well-known/jwks.json',
         issuer: 'http://127.0.0.1:3001',
@@ -27,16 +37,38 @@ describe('readGatewayConfig', () => {
       allowedOrigins: ['http://127.0.0.1:3000', 'http://localhost:3000'],
       http: { trustProxy: false, apiDocs: true },
       logLevel: 'info',
+      masterKey: expect.any(Buffer),
     });
   });
 
+  it('outside production, makes a master key once under DATA_DIR (mode 0600) and reuses it', () => {
+    const first = readGatewayConfig({ DATA_DIR: dataDir }).masterKey;
+    const file = join(dataDir, 'gateway', 'master.key');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(first).toHaveLength(32);
+    expect(Buffer.from(readFileSync(file, 'utf8'), 'base64')).toEqual(first);
+    expect(readGatewayConfig({ DATA_DIR: dataDir }).masterKey).toEqual(first);
+  });
+
+  it('takes GATEWAY_MASTER_KEY from the environment, and refuses a short or placeholder one', () => {
+    const key = randomBytes(32);
+    expect(readGatewayConfig({ DATA_DIR: dataDir, GATEWAY_MASTER_KEY: key.toString('base64') }).masterKey).toEqual(key);
+    expect(problems({ DATA_DIR: dataDir, GATEWAY_MASTER_KEY: randomBytes(16).toString('base64') })).toEqual([
+      'GATEWAY_MASTER_KEY must be 32 bytes encoded as base64',
+    ]);
+    expect(problems({ DATA_DIR: dataDir, GATEWAY_MASTER_KEY: Buffer.alloc(32).toString('base64') })).toEqual([
+      'GATEWAY_MASTER_KEY is a placeholder (one repeated byte); use 32 random bytes',
+    ]);
+  });
+
   it('derives the JWKS URL and issuer from AUTH_URL, and lets each be overridden', () => {
-    expect(readGatewayConfig({ AUTH_URL: 'https://auth.example.org/', DATA_DIR: '/var/lib/sc' })).toMatchObject({
+    expect(readGatewayConfig({ AUTH_URL: 'https://auth.example.org/', DATA_DIR: dataDir })).toMatchObject({
       auth: { jwksUrl: 'https://auth.example.org/.well-known/jwks.json', issuer: 'https://auth.example.org/' },
-      embeddedDataDir: '/var/lib/sc/gateway/pgdata',
+      embeddedDataDir: join(dataDir, 'gateway', 'pgdata'),
     });
     expect(
       readGatewayConfig({
+        DATA_DIR: dataDir,
         AUTH_URL: 'http://auth:3001',
         AUTH_JWKS_URL: 'http://auth:3001/keys',
         AUTH_ISSUER: 'https://auth.example.org',
@@ -48,6 +80,7 @@ describe('readGatewayConfig', () => {
   it('names every bad variable at once', () => {
     expect(
       problems({
+        DATA_DIR: dataDir,
         GATEWAY_PORT: 'http',
         DATABASE_URL: 'mysql://db/x',
         AUTH_URL: 'not a url',
@@ -63,16 +96,20 @@ describe('readGatewayConfig', () => {
     ]);
   });
 
-  it('refuses the embedded database and the default origins in production, saying so', () => {
-    expect(problems({ NODE_ENV: 'production' })).toEqual([
+  it('refuses the embedded database, the default origins and a missing master key in production, saying so', () => {
+    expect(problems({ NODE_ENV: 'production', DATA_DIR: dataDir })).toEqual([
       'DATABASE_URL is required in production: the embedded database is for demos and tests',
+      'GATEWAY_MASTER_KEY is required in production (32 random bytes, base64)',
       'ALLOWED_ORIGINS is required in production: the browser origins of the web client',
     ]);
+    // Production never falls back to a key file.
+    expect(() => statSync(join(dataDir, 'gateway', 'master.key'))).toThrow();
     expect(
       problems({
         NODE_ENV: 'production',
         DATABASE_URL: 'postgres://db/gateway',
         ALLOWED_ORIGINS: 'https://app.example.org',
+        GATEWAY_MASTER_KEY: randomBytes(32).toString('base64'),
       }),
     ).toEqual([]);
   });

@@ -1,5 +1,5 @@
-import { resolve } from 'node:path';
-import { EnvReader, type HttpSettings, readHttpSettings } from '@sharedcare/common';
+import { join, resolve } from 'node:path';
+import { EnvReader, type HttpSettings, readHttpSettings, readOrCreateLocalKey } from '@sharedcare/common';
 
 export interface GatewayConfig {
   host: string;
@@ -19,6 +19,8 @@ export interface GatewayConfig {
   allowedOrigins: string[];
   logLevel: string;
   http: HttpSettings;
+  /** Wraps every client data key (AES-256-GCM); see ClientKeyring in libs/crypto. */
+  masterKey: Buffer;
 }
 
 export const DEFAULT_ALLOWED_ORIGINS = ['http://127.0.0.1:3000', 'http://localhost:3000'];
@@ -47,6 +49,9 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
     env.problem('DATABASE_URL is required in production: the embedded database is for demos and tests');
   }
   const dataDir = env.string('DATA_DIR', '.data');
+  const masterKey = env.key('GATEWAY_MASTER_KEY', () =>
+    readOrCreateLocalKey(join(resolve(dataDir), 'gateway', 'master.key')),
+  );
 
   const authUrl = env.url('AUTH_URL', 'http://127.0.0.1:3001') as string;
   const jwksUrl =
@@ -80,5 +85,6 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
     allowedOrigins,
     logLevel,
     http,
+    masterKey,
   };
 }
