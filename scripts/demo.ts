@@ -12,8 +12,8 @@ const gatewayPort = process.env.GATEWAY_PORT ?? '3000';
 const authUrl = process.env.AUTH_URL ?? `http://127.0.0.1:${authPort}`;
 const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
 
-export const DEMO_PASSWORD = 'SharedCare-demo-1';
-export const DEMO_LOGINS = [
+const DEMO_PASSWORD = 'SharedCare-demo-1';
+const DEMO_LOGINS = [
   ['admin@demo.test', 'org admin'],
   ['therapist@demo.test', 'therapist, LCSW'],
   ['psychiatrist@demo.test', 'psychiatrist, MD'],

@@ -1,10 +1,6 @@
-import { jest } from '@jest/globals';
 import { io, type Socket } from 'socket.io-client';
 import { DEMO_PASSWORD, demoLogin } from '../support/demo.js';
 import { type Platform, startPlatform } from '../support/services.js';
-
-// jest reads testTimeout only from the global config, not from the e2e project's.
-jest.setTimeout(90_000);
 
 /**
  * The consult service as a user runs it, next to the real auth service: a token the auth service

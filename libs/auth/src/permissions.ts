@@ -23,10 +23,6 @@ export type PermissionGrants = Record<Permission, PermissionGrant>;
 
 export const PERMISSION_GRANTS = Symbol('PERMISSION_GRANTS');
 
-export function isPermission(value: unknown): value is Permission {
-  return typeof value === 'string' && Object.hasOwn(PERMISSIONS, value);
-}
-
 export function isGranted(role: Role, permission: Permission, grants: PermissionGrants = PERMISSIONS): boolean {
   return grants[permission]?.roles.includes(role) ?? false;
 }
