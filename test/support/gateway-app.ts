@@ -39,10 +39,17 @@ export async function startTestGateway(
       GATEWAY_MASTER_KEY: randomBytes(32).toString('base64'),
     }),
     port: 0,
-    auth: { jwksUrl: jwks.url, issuer: issuer.issuer, audience: issuer.audience },
+    auth: { url: issuer.issuer, jwksUrl: jwks.url, issuer: issuer.issuer, audience: issuer.audience },
     ...options.config,
   };
-  const app = await createGatewayApp({ config, database: db, keys: remoteKeySource(jwks.url), clock: options.clock });
+  const app = await createGatewayApp({
+    config,
+    database: db,
+    keys: remoteKeySource(jwks.url),
+    clock: options.clock,
+    // No auth service here: providers reach the directory from their tokens (or a test seeds it).
+    directorySync: false,
+  });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const sockets: ClientSocket[] = [];

@@ -24,8 +24,63 @@ describe('consult service endpoints and their permissions', () => {
         handler: 'AuditController.verify',
         access: 'audit.verify',
       },
+      { transport: 'http', endpoint: 'GET /api/clients', handler: 'ClientsController.list', access: 'client.read' },
+      {
+        transport: 'http',
+        endpoint: 'GET /api/clients/:clientId',
+        handler: 'ClientsController.get',
+        access: 'client.read',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /api/clients/:clientId/access-report',
+        handler: 'ClientsController.report',
+        access: 'client.access_report',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /api/clients/:clientId/consents',
+        handler: 'ClientsController.listConsents',
+        access: 'consent.read',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /api/clients/:clientId/notices',
+        handler: 'ClientsController.notices',
+        access: 'client.read',
+      },
       { transport: 'http', endpoint: 'GET /api/me', handler: 'MeController.me', access: 'provider.me' },
+      {
+        transport: 'http',
+        endpoint: 'GET /api/providers',
+        handler: 'ProvidersController.search',
+        access: 'provider.read',
+      },
       { transport: 'http', endpoint: 'GET /health', handler: 'HealthController.check', access: 'public' },
+      {
+        transport: 'http',
+        endpoint: 'POST /api/clients',
+        handler: 'ClientsController.create',
+        access: 'client.create',
+      },
+      {
+        transport: 'http',
+        endpoint: 'POST /api/clients/:clientId/consents',
+        handler: 'ClientsController.grantConsent',
+        access: 'consent.grant',
+      },
+      {
+        transport: 'http',
+        endpoint: 'POST /api/clients/:clientId/emergency-access',
+        handler: 'ClientsController.openEmergencyAccess',
+        access: 'emergency_access.open',
+      },
+      {
+        transport: 'http',
+        endpoint: 'POST /api/consents/:consentId/revoke',
+        handler: 'ConsentsController.revoke',
+        access: 'consent.revoke',
+      },
       // The /consult namespace has no client→server events yet; its handshake is authenticated
       // by createSocketAuthMiddleware (see consult.gateway.medium.spec.ts).
     ]);

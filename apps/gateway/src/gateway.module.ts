@@ -1,9 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@sharedcare/audit';
 import { AuthVerificationModule, type KeySource, remoteKeySource } from '@sharedcare/auth';
 import { Clock, createLoggingModule, type DatabaseHandle, SystemClock, typeormOptions } from '@sharedcare/common';
+import { ConsentModule } from '@sharedcare/consent';
 import { ClientKeyringModule } from '@sharedcare/crypto';
+import { DirectoryModule } from '@sharedcare/directory';
 import { AuditController } from './audit/audit.controller.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { ConsultGateway } from './consult/consult.gateway.js';
@@ -11,7 +14,12 @@ import { SchemaInfo } from './database/schema-info.entity.js';
 import { gatewayEntities, gatewayMigrations } from './database/schema.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthRepository } from './health/health.repository.js';
+import { ClientsController } from './clients/clients.controller.js';
+import { ConsentsController } from './clients/consents.controller.js';
+import { DEMO_SEED_ENABLED, DemoSeedService } from './demo/demo-seed.service.js';
+import { DirectoryInterceptor } from './providers/directory.interceptor.js';
 import { MeController } from './providers/me.controller.js';
+import { ProvidersController } from './providers/providers.controller.js';
 
 export interface GatewayModuleOptions {
   config: GatewayConfig;
@@ -20,11 +28,36 @@ export interface GatewayModuleOptions {
   keys?: KeySource;
   /** The time every rule reads; tests move it instead of sleeping. */
   clock?: Clock;
+  /** Sync the provider directory from the auth service (off in tests that run without one). */
+  directorySync?: boolean;
 }
 
 @Module({})
 export class GatewayModule {
-  static forRoot({ config, database, keys, clock = new SystemClock() }: GatewayModuleOptions): DynamicModule {
+  static forRoot({
+    config,
+    database,
+    keys,
+    clock = new SystemClock(),
+    directorySync = true,
+  }: GatewayModuleOptions): DynamicModule {
+    const audit = AuditModule.register({ clock });
+    const keyring = ClientKeyringModule.register({ masterKey: config.masterKey, clock });
+    const directory = DirectoryModule.register({
+      clock,
+      sync: directorySync
+        ? {
+            authUrl: config.auth.url,
+            internalApiKey: config.internalApiKey,
+            intervalSeconds: config.directorySyncSeconds,
+          }
+        : undefined,
+    });
+    const consent = ConsentModule.register({
+      clock,
+      events: { databaseUrl: database.url, embedded: database.embedded },
+      imports: [audit, keyring, directory],
+    });
     return {
       module: GatewayModule,
       imports: [
@@ -43,12 +76,26 @@ export class GatewayModule {
           keys: keys ?? remoteKeySource(config.auth.jwksUrl),
           clock,
         }),
-        AuditModule.register({ clock }),
-        // Nothing reads clinical text yet; the keyring is here so the first feature that does finds it.
-        ClientKeyringModule.register({ masterKey: config.masterKey, clock }),
+        audit,
+        keyring,
+        directory,
+        consent,
       ],
-      controllers: [HealthController, MeController, AuditController],
-      providers: [{ provide: Clock, useValue: clock }, HealthRepository, ConsultGateway],
+      controllers: [
+        HealthController,
+        MeController,
+        ProvidersController,
+        ClientsController,
+        ConsentsController,
+        AuditController,
+      ],
+      providers: [
+        { provide: Clock, useValue: clock },
+        { provide: APP_INTERCEPTOR, useClass: DirectoryInterceptor },
+        HealthRepository,
+        ConsultGateway,
+        ...(directorySync ? [{ provide: DEMO_SEED_ENABLED, useValue: config.demo }, DemoSeedService] : []),
+      ],
     };
   }
 }

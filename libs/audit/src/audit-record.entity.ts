@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** bigint columns come back from `pg` as strings; audit sequences stay far below 2^53. */
 const bigintAsNumber = {
@@ -14,6 +14,7 @@ const bigintAsNumber = {
  * `assertAuditDetails` enforces that before anything is written.
  */
 @Entity({ name: 'audit_records' })
+@Index('IDX_audit_records_client', ['clientId', 'sequence'])
 export class AuditRecord {
   @PrimaryColumn({ type: 'uuid' })
   id: string;

@@ -47,4 +47,16 @@ export class AuditRepository {
       .limit(limit)
       .getMany();
   }
+
+  /** One client's records, newest first, before `beforeSequence` when given. */
+  async forClient(clientId: string, beforeSequence: number | undefined, limit: number): Promise<AuditRecord[]> {
+    const query = this.dataSource
+      .getRepository(AuditRecord)
+      .createQueryBuilder('record')
+      .where('record.clientId = :clientId', { clientId })
+      .orderBy('record.sequence', 'DESC')
+      .limit(limit);
+    if (beforeSequence !== undefined) query.andWhere('record.sequence < :beforeSequence', { beforeSequence });
+    return query.getMany();
+  }
 }

@@ -90,6 +90,11 @@ export class AuditService {
     });
   }
 
+  /** One client's records, newest first (the access report reads these). */
+  forClient(clientId: string, page: { before?: number; limit: number }): Promise<AuditRecord[]> {
+    return this.records.forClient(clientId, page.before, page.limit);
+  }
+
   /**
    * Walks the whole chain in pages: every sequence present from 1 without a gap, every record
    * pointing at its predecessor's hash, every hash matching the record's content. Names the

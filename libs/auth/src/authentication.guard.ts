@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import passport from 'passport';
 import { Clock, DomainException, SystemClock } from '@sharedcare/common';
-import type { AuthContext } from './auth-context.js';
+import { type AuthContext, requestOrigin } from './auth-context.js';
 import { AUTH_DECLARATION, type AuthDeclaration } from './auth.decorators.js';
 import { BearerStrategy } from './bearer.strategy.js';
 import { isGranted, PERMISSION_GRANTS, type PermissionGrants } from './permissions.js';
@@ -71,8 +71,8 @@ export class AuthenticationGuard implements CanActivate {
         done(error ?? DomainException.unauthenticated(), false),
       );
     });
-    request.user = auth;
-    return auth;
+    request.user = { ...auth, origin: requestOrigin(request.ip, request.headers['user-agent']) };
+    return request.user;
   }
 
   private fromSocket(context: ExecutionContext): AuthContext {

@@ -1,4 +1,4 @@
-import { ROLES, type Role } from './roles.js';
+import { CLINICAL_ROLES, ROLES, type Role } from './roles.js';
 
 /**
  * Every permission a route or socket event can declare (`@Authenticated({permission})`), with the
@@ -8,6 +8,23 @@ import { ROLES, type Role } from './roles.js';
  */
 export const PERMISSIONS = {
   'provider.me': { roles: ROLES, description: 'Read one’s own verified identity' },
+  'provider.read': { roles: ROLES, description: 'Search the organisation’s provider directory' },
+  'client.create': { roles: CLINICAL_ROLES, description: 'Register a client; the creator joins its care team' },
+  'client.read': {
+    roles: ROLES,
+    description: 'Read a client’s identifying details (care team, consent, emergency, admin)',
+  },
+  'consent.read': { roles: ROLES, description: 'Read a client’s consents (care team, consent, emergency, admin)' },
+  'consent.grant': { roles: CLINICAL_ROLES, description: 'Record a client’s consent (care team only)' },
+  'consent.revoke': { roles: CLINICAL_ROLES, description: 'Record a client’s revocation of consent (care team only)' },
+  'emergency_access.open': {
+    roles: CLINICAL_ROLES,
+    description: 'Break the glass: read a client of the organisation for 60 minutes, with a reason',
+  },
+  'client.access_report': {
+    roles: ROLES,
+    description: 'Read who accessed a client’s information (care team, consent, admin)',
+  },
   'audit.verify': { roles: ['admin'], description: 'Verify the audit trail’s hash chain' },
 } as const satisfies Record<string, PermissionGrant>;
 

@@ -2,6 +2,14 @@
 export const ROLES = ['therapist', 'psychiatrist', 'care_manager', 'primary_care', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** The roles that treat clients; an admin administers accounts and audits, and reads no clinical content. */
+export const CLINICAL_ROLES = [
+  'therapist',
+  'psychiatrist',
+  'care_manager',
+  'primary_care',
+] as const satisfies readonly Role[];
+
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }

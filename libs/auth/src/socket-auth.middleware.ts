@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io';
 import { DomainException, type ErrorBody } from '@sharedcare/common';
-import type { AuthContext } from './auth-context.js';
+import { type AuthContext, requestOrigin } from './auth-context.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 /** The shape socket.io hands to the client's `connect_error` listener as `error.data`. */
@@ -35,7 +35,10 @@ export function createSocketAuthMiddleware(verifier: TokenVerifier) {
     const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
     verifier.verify(token).then(
       (auth) => {
-        (socket.data as AuthenticatedSocketData).auth = auth;
+        (socket.data as AuthenticatedSocketData).auth = {
+          ...auth,
+          origin: requestOrigin(socket.handshake.address, socket.handshake.headers['user-agent']),
+        };
         next();
       },
       (error: unknown) => next(refusal(error)),

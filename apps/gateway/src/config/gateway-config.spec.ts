@@ -30,6 +30,7 @@ describe('readGatewayConfig', () => {
       databaseUrl: undefined,
       embeddedDataDir: join(dataDir, 'gateway', 'pgdata'),
       auth: {
+        url: 'http://127.0.0.1:3001',
         jwksUrl: 'http://127.0.0.1:3001/.well-known/jwks.json',
         issuer: 'http://127.0.0.1:3001',
         audience: 'sharedcare-api',
@@ -38,7 +39,22 @@ describe('readGatewayConfig', () => {
       http: { trustProxy: false, apiDocs: true },
       logLevel: 'info',
       masterKey: expect.any(Buffer),
+      internalApiKey: expect.any(Buffer),
+      directorySyncSeconds: 60,
+      demo: true,
     });
+  });
+
+  it('outside production, shares the internal API key with the auth service through <DATA_DIR>/internal-api.key', () => {
+    const first = readGatewayConfig({ DATA_DIR: dataDir }).internalApiKey;
+    expect(Buffer.from(readFileSync(join(dataDir, 'internal-api.key'), 'utf8'), 'base64')).toEqual(first);
+    const key = randomBytes(32);
+    expect(readGatewayConfig({ DATA_DIR: dataDir, INTERNAL_API_KEY: key.toString('base64') }).internalApiKey).toEqual(
+      key,
+    );
+    expect(problems({ DATA_DIR: dataDir, DIRECTORY_SYNC_SECONDS: '-1' })).toEqual([
+      'DIRECTORY_SYNC_SECONDS must be an integer between 0 and 86400',
+    ]);
   });
 
   it('outside production, makes a master key once under DATA_DIR (mode 0600) and reuses it', () => {
@@ -74,7 +90,12 @@ describe('readGatewayConfig', () => {
         AUTH_ISSUER: 'https://auth.example.org',
         AUTH_AUDIENCE: 'consult',
       }).auth,
-    ).toEqual({ jwksUrl: 'http://auth:3001/keys', issuer: 'https://auth.example.org', audience: 'consult' });
+    ).toEqual({
+      url: 'http://auth:3001',
+      jwksUrl: 'http://auth:3001/keys',
+      issuer: 'https://auth.example.org',
+      audience: 'consult',
+    });
   });
 
   it('names every bad variable at once', () => {
@@ -100,6 +121,7 @@ describe('readGatewayConfig', () => {
     expect(problems({ NODE_ENV: 'production', DATA_DIR: dataDir })).toEqual([
       'DATABASE_URL is required in production: the embedded database is for demos and tests',
       'GATEWAY_MASTER_KEY is required in production (32 random bytes, base64)',
+      'INTERNAL_API_KEY is required in production (32 random bytes, base64)',
       'ALLOWED_ORIGINS is required in production: the browser origins of the web client',
     ]);
     // Production never falls back to a key file.
@@ -110,6 +132,7 @@ describe('readGatewayConfig', () => {
         DATABASE_URL: 'postgres://db/gateway',
         ALLOWED_ORIGINS: 'https://app.example.org',
         GATEWAY_MASTER_KEY: randomBytes(32).toString('base64'),
+        INTERNAL_API_KEY: randomBytes(32).toString('base64'),
       }),
     ).toEqual([]);
   });

@@ -8,6 +8,8 @@ export interface GatewayConfig {
   databaseUrl?: string;
   embeddedDataDir: string;
   auth: {
+    /** The auth service's base URL (the directory sync reads its internal routes). */
+    url: string;
     /** Where the JWKS is fetched from. */
     jwksUrl: string;
     /** Expected `iss` of access tokens. */
@@ -21,6 +23,12 @@ export interface GatewayConfig {
   http: HttpSettings;
   /** Wraps every client data key (AES-256-GCM); see ClientKeyring in libs/crypto. */
   masterKey: Buffer;
+  /** Shared with the auth service for its internal routes (the provider directory). */
+  internalApiKey: Buffer;
+  /** Seconds between provider-directory syncs from the auth service; 0 syncs at boot only. */
+  directorySyncSeconds: number;
+  /** Seed the demo's shared client (on by default only on the embedded database). */
+  demo: boolean;
 }
 
 export const DEFAULT_ALLOWED_ORIGINS = ['http://127.0.0.1:3000', 'http://localhost:3000'];
@@ -48,10 +56,18 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
   if (!databaseUrl && env.isProduction) {
     env.problem('DATABASE_URL is required in production: the embedded database is for demos and tests');
   }
+  const demo = env.boolean('DEMO', !env.isProduction && databaseUrl === undefined);
+  if (demo && env.isProduction) env.problem('DEMO must not be enabled in production (demo data is never seeded there)');
   const dataDir = env.string('DATA_DIR', '.data');
   const masterKey = env.key('GATEWAY_MASTER_KEY', () =>
     readOrCreateLocalKey(join(resolve(dataDir), 'gateway', 'master.key')),
   );
+
+  // Both services read the same file in demo mode (the shared DATA_DIR).
+  const internalApiKey = env.key('INTERNAL_API_KEY', () =>
+    readOrCreateLocalKey(join(resolve(dataDir), 'internal-api.key')),
+  );
+  const directorySyncSeconds = env.int('DIRECTORY_SYNC_SECONDS', 60, { min: 0, max: 86_400 });
 
   const authUrl = env.url('AUTH_URL', 'http://127.0.0.1:3001') as string;
   const jwksUrl =
@@ -81,10 +97,13 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
     port,
     databaseUrl,
     embeddedDataDir: resolve(dataDir, 'gateway', 'pgdata'),
-    auth: { jwksUrl, issuer, audience },
+    auth: { url: authUrl, jwksUrl, issuer, audience },
     allowedOrigins,
     logLevel,
     http,
     masterKey,
+    internalApiKey,
+    directorySyncSeconds,
+    demo,
   };
 }

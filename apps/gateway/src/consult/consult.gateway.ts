@@ -9,6 +9,7 @@ import {
 import type { Namespace, Socket } from 'socket.io';
 import { type AuthenticatedSocketData, createSocketAuthMiddleware, TokenVerifier } from '@sharedcare/auth';
 import { Clock, createValidationPipe, SystemClock, WsContractFilter } from '@sharedcare/common';
+import { DirectoryService } from '@sharedcare/directory';
 
 export const CONSULT_NAMESPACE = '/consult';
 
@@ -36,6 +37,7 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
 
   constructor(
     private readonly verifier: TokenVerifier,
+    private readonly directory: DirectoryService,
     @Optional() private readonly clock: Clock = new SystemClock(),
   ) {}
 
@@ -60,6 +62,9 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
         socket.disconnect(true);
       }, remaining),
     );
+    void this.directory.noteCaller(auth).catch(() => {
+      this.logger.warn({ socketId: socket.id }, 'could not record the caller in the directory');
+    });
     this.logger.log({ socketId: socket.id, providerId: auth.providerId }, 'socket connected');
   }
 

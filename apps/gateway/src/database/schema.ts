@@ -1,16 +1,30 @@
 import { AuditRecord } from '@sharedcare/audit';
+import { CareTeamMember, Client, ClientNotice, Consent, EmergencyAccessGrant } from '@sharedcare/consent';
 import { ClientDataKey } from '@sharedcare/crypto';
+import { DirectoryProvider } from '@sharedcare/directory';
 import { GatewayInitialSchema1795761000000 } from './migrations/1795761000000-gateway-initial-schema.js';
 import { AuditRecords1795765600000 } from './migrations/1795765600000-audit-records.js';
 import { ClientDataKeys1795770000000 } from './migrations/1795770000000-client-data-keys.js';
+import { SharedClients1795780000000 } from './migrations/1795780000000-shared-clients.js';
 import { SchemaInfo } from './schema-info.entity.js';
 
 /** The consult service's own database: its entities and the migrations that build them. */
-export const gatewayEntities = [SchemaInfo, AuditRecord, ClientDataKey];
+export const gatewayEntities = [
+  SchemaInfo,
+  AuditRecord,
+  ClientDataKey,
+  DirectoryProvider,
+  Client,
+  CareTeamMember,
+  Consent,
+  EmergencyAccessGrant,
+  ClientNotice,
+];
 
 /** Append-only, in order; never `synchronize`. */
 export const gatewayMigrations = [
   GatewayInitialSchema1795761000000,
   AuditRecords1795765600000,
   ClientDataKeys1795770000000,
+  SharedClients1795780000000,
 ];

@@ -1,0 +1,64 @@
+import { type AccessFacts, type AccessRule, ACCESS_RULES, accessBasis } from './access-policy.js';
+
+const none: AccessFacts = {
+  sameOrganisation: true,
+  callerActive: true,
+  onCareTeam: false,
+  consentCategories: [],
+  emergencyUntil: null,
+};
+const perCategory: AccessRule = { ...ACCESS_RULES['client.read'], consent: 'category', emergency: true };
+
+describe('accessBasis', () => {
+  it('grants the care team, then consent, then emergency access, in that order of reasons', () => {
+    const rule = ACCESS_RULES['client.read'];
+    expect(accessBasis(rule, 'therapist', { ...none, onCareTeam: true, consentCategories: ['general'] })).toBe(
+      'care_team',
+    );
+    expect(accessBasis(rule, 'psychiatrist', { ...none, consentCategories: ['general'] })).toBe('consent');
+    expect(accessBasis(rule, 'psychiatrist', { ...none, emergencyUntil: new Date() })).toBe('emergency');
+    expect(accessBasis(rule, 'psychiatrist', none)).toBeNull();
+  });
+
+  it('never crosses organisations, and refuses a disabled caller whatever else holds', () => {
+    const everything = { ...none, onCareTeam: true, consentCategories: ['general'], emergencyUntil: new Date() };
+    expect(
+      accessBasis(ACCESS_RULES['client.read'], 'therapist', { ...everything, sameOrganisation: false }),
+    ).toBeNull();
+    expect(accessBasis(ACCESS_RULES['client.read'], 'admin', { ...everything, sameOrganisation: false })).toBeNull();
+    expect(accessBasis(ACCESS_RULES['client.read'], 'therapist', { ...everything, callerActive: false })).toBeNull();
+  });
+
+  it('gives an admin identifying details, consents and the access report, and nothing a clinician writes', () => {
+    expect(accessBasis(ACCESS_RULES['client.read'], 'admin', none)).toBe('admin');
+    expect(accessBasis(ACCESS_RULES['client.access_report'], 'admin', none)).toBe('admin');
+    expect(accessBasis(ACCESS_RULES['consent.grant'], 'admin', { ...none, onCareTeam: true })).toBeNull();
+    expect(accessBasis(ACCESS_RULES['emergency_access.open'], 'admin', none)).toBeNull();
+    expect(accessBasis(perCategory, 'admin', none, 'symptoms')).toBe('admin');
+    expect(accessBasis({ ...perCategory, admin: false }, 'admin', none, 'symptoms')).toBeNull();
+  });
+
+  it('keeps consent and emergency access read-only: only the care team records or revokes consent', () => {
+    const recipient = { ...none, consentCategories: ['general', 'medications'], emergencyUntil: new Date() };
+    expect(accessBasis(ACCESS_RULES['consent.grant'], 'psychiatrist', recipient)).toBeNull();
+    expect(accessBasis(ACCESS_RULES['consent.revoke'], 'psychiatrist', recipient)).toBeNull();
+    expect(accessBasis(ACCESS_RULES['consent.revoke'], 'therapist', { ...none, onCareTeam: true })).toBe('care_team');
+  });
+
+  it('lets any clinician of the organisation break the glass, and no one outside it', () => {
+    const rule = ACCESS_RULES['emergency_access.open'];
+    expect(accessBasis(rule, 'care_manager', none)).toBe('organisation');
+    expect(accessBasis(rule, 'care_manager', { ...none, sameOrganisation: false })).toBeNull();
+  });
+
+  it('shares a category only when a consent names it; substance use is never implied by another', () => {
+    const recipient = { ...none, consentCategories: ['general', 'symptoms', 'medications'] };
+    expect(accessBasis(perCategory, 'psychiatrist', recipient, 'medications')).toBe('consent');
+    expect(accessBasis(perCategory, 'psychiatrist', recipient, 'substance_use')).toBeNull();
+    expect(
+      accessBasis(perCategory, 'psychiatrist', { ...none, consentCategories: ['substance_use'] }, 'substance_use'),
+    ).toBe('consent');
+    expect(accessBasis(perCategory, 'psychiatrist', recipient)).toBeNull();
+    expect(accessBasis(perCategory, 'therapist', { ...none, onCareTeam: true }, 'substance_use')).toBe('care_team');
+  });
+});

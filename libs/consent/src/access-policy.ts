@@ -1,0 +1,83 @@
+import { CLINICAL_ROLES, type Role } from '@sharedcare/auth';
+import type { ConsentCategory } from './consent-vocabulary.js';
+
+/** What a permission's ids name; the access query resolves each to its client. */
+export type AccessResource = 'client' | 'consent';
+
+/**
+ * Who may do what to a client's records, per permission (CONVENTIONS 3). Role grants are the
+ * first, coarse gate (PERMISSIONS in libs/auth); this is the second, per record:
+ * - `careTeam`: providers who treat the client directly;
+ * - `consent`: recipients of an active consent, for any category (`any`) or only when the consent
+ *   names the category asked about (`category`; `substance_use` is never implied by another);
+ * - `emergency`: an open break-the-glass grant (read-only permissions only);
+ * - `admin`: the organisation's admins (identifying details, consents and the access report;
+ *   never clinical content);
+ * - `organisationClinician`: any clinician of the client's organisation (opening emergency access).
+ */
+export interface AccessRule {
+  resource: AccessResource;
+  careTeam: boolean;
+  consent: 'any' | 'category' | false;
+  emergency: boolean;
+  admin: boolean;
+  organisationClinician: boolean;
+}
+
+const rule = (resource: AccessResource, grants: Partial<Omit<AccessRule, 'resource'>>): AccessRule => ({
+  resource,
+  careTeam: false,
+  consent: false,
+  emergency: false,
+  admin: false,
+  organisationClinician: false,
+  ...grants,
+});
+
+export const ACCESS_RULES = {
+  'client.read': rule('client', { careTeam: true, consent: 'any', emergency: true, admin: true }),
+  'consent.read': rule('client', { careTeam: true, consent: 'any', emergency: true, admin: true }),
+  'consent.grant': rule('client', { careTeam: true }),
+  'consent.revoke': rule('consent', { careTeam: true }),
+  'emergency_access.open': rule('client', { organisationClinician: true }),
+  'client.access_report': rule('client', { careTeam: true, consent: 'any', admin: true }),
+} as const satisfies Record<string, AccessRule>;
+
+export type ClientPermission = keyof typeof ACCESS_RULES;
+
+/** What the database says about one caller and one client, at one instant. */
+export interface AccessFacts {
+  /** The client belongs to the caller's organisation. */
+  sameOrganisation: boolean;
+  /** The caller's directory entry is not disabled. */
+  callerActive: boolean;
+  onCareTeam: boolean;
+  /** Categories named by the caller's active (unrevoked, unexpired) consents for this client. */
+  consentCategories: readonly string[];
+  /** End of the caller's open emergency access, if any. */
+  emergencyUntil: Date | null;
+}
+
+export type AccessBasis = 'care_team' | 'consent' | 'emergency' | 'admin' | 'organisation';
+
+const isClinical = (role: Role) => (CLINICAL_ROLES as readonly Role[]).includes(role);
+
+/** Why the caller may act on this client under `rule`, or null when they may not. */
+export function accessBasis(
+  rule: AccessRule,
+  role: Role,
+  facts: AccessFacts,
+  category?: ConsentCategory,
+): AccessBasis | null {
+  if (!facts.sameOrganisation || !facts.callerActive) return null;
+  if (role === 'admin') return rule.admin ? 'admin' : null;
+  if (!isClinical(role)) return null;
+  if (rule.careTeam && facts.onCareTeam) return 'care_team';
+  if (rule.consent === 'any' && facts.consentCategories.length > 0) return 'consent';
+  if (rule.consent === 'category' && category !== undefined && facts.consentCategories.includes(category)) {
+    return 'consent';
+  }
+  if (rule.emergency && facts.emergencyUntil !== null) return 'emergency';
+  if (rule.organisationClinician) return 'organisation';
+  return null;
+}

@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService, callerEntry, type AuditRecord } from '@sharedcare/audit';
+import type { AuthContext } from '@sharedcare/auth';
+import { DirectoryService } from '@sharedcare/directory';
+import { AccessService } from './access.service.js';
+
+export type AccessReportEntry = Pick<
+  AuditRecord,
+  | 'sequence'
+  | 'occurredAt'
+  | 'actorId'
+  | 'actorRole'
+  | 'action'
+  | 'resourceType'
+  | 'resourceId'
+  | 'category'
+  | 'outcome'
+> & { actorName: string | null };
+
+export interface AccessReportPage {
+  entries: AccessReportEntry[];
+  /** Pass as `before` for the next (older) page; null at the start of the trail. */
+  nextBefore: number | null;
+}
+
+/**
+ * The accounting of disclosures (issue 3): every audited access to one client's information,
+ * newest first, for the care team, the consent recipients and the organisation's admins.
+ */
+@Injectable()
+export class AccessReportService {
+  constructor(
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+    private readonly directory: DirectoryService,
+  ) {}
+
+  async report(
+    auth: AuthContext,
+    clientId: string,
+    page: { before?: number; limit: number },
+  ): Promise<AccessReportPage> {
+    const [{ clientId: client }] = (
+      await this.access.requireAccess({ auth, permission: 'client.access_report', ids: [clientId] })
+    ).values();
+    const records = await this.audit.forClient(client, page);
+    const actors = await this.directory.inOrganisation(auth.organisationId, [
+      ...new Set(records.map((r) => r.actorId)),
+    ]);
+    const names = new Map(actors.map((actor) => [actor.id, actor.displayName]));
+    const entries = records.map((record) => ({
+      sequence: record.sequence,
+      occurredAt: record.occurredAt,
+      actorId: record.actorId,
+      actorRole: record.actorRole,
+      action: record.action,
+      resourceType: record.resourceType,
+      resourceId: record.resourceId,
+      category: record.category,
+      outcome: record.outcome,
+      actorName: names.get(record.actorId) ?? null,
+    }));
+    await this.audit.record(
+      callerEntry(auth, {
+        action: 'access_report.read',
+        resourceType: 'client',
+        resourceId: client,
+        clientId: client,
+        outcome: 'success',
+      }),
+    );
+    return {
+      entries,
+      nextBefore: records.length === page.limit ? records[records.length - 1].sequence : null,
+    };
+  }
+}

@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { AccessFacts, AccessResource } from './access-policy.js';
+
+export interface AccessRow extends AccessFacts {
+  /** The id asked about (a client or a consent). */
+  targetId: string;
+  clientId: string;
+}
+
+/** How each kind of id reaches its client. Fixed SQL, never built from input. */
+const TARGETS: Record<AccessResource, string> = {
+  client: `SELECT id AS target_id, id AS client_id FROM clients WHERE id = ANY($4::uuid[])`,
+  consent: `SELECT id AS target_id, client_id FROM consents WHERE id = ANY($4::uuid[])`,
+};
+
+/**
+ * The facts every access decision rests on, for a set of ids in one query (CONVENTIONS 3). Ids
+ * that do not exist are simply absent from the answer. `now` comes from the service's clock, so
+ * expiry is decided by the same time everywhere (and tests move it).
+ */
+@Injectable()
+export class AccessRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async facts(
+    caller: { providerId: string; organisationId: string },
+    resource: AccessResource,
+    ids: readonly string[],
+    now: Date,
+  ): Promise<AccessRow[]> {
+    if (ids.length === 0) return [];
+    const rows: {
+      target_id: string;
+      client_id: string;
+      same_organisation: boolean;
+      caller_active: boolean;
+      on_care_team: boolean;
+      consent_categories: string[];
+      emergency_until: Date | null;
+    }[] = await this.dataSource.query(
+      `SELECT t.target_id, c.id AS client_id,
+         c.organisation_id = $2 AS same_organisation,
+         NOT EXISTS (SELECT 1 FROM directory_providers p WHERE p.id = $1 AND p.status = 'disabled') AS caller_active,
+         EXISTS (SELECT 1 FROM care_team_members m WHERE m.client_id = c.id AND m.provider_id = $1) AS on_care_team,
+         ARRAY(SELECT DISTINCT category FROM consents k, unnest(k.categories) AS category
+               WHERE k.client_id = c.id AND $1 = ANY(k.recipient_ids) AND k.revoked_at IS NULL
+                 AND k.effective_from <= $3 AND k.expires_at > $3) AS consent_categories,
+         (SELECT max(e.expires_at) FROM emergency_access_grants e
+           WHERE e.client_id = c.id AND e.provider_id = $1 AND e.opened_at <= $3 AND e.expires_at > $3) AS emergency_until
+       FROM (${TARGETS[resource]}) t JOIN clients c ON c.id = t.client_id`,
+      [caller.providerId, caller.organisationId, now, [...ids]],
+    );
+    return rows.map((row) => ({
+      targetId: row.target_id,
+      clientId: row.client_id,
+      sameOrganisation: row.same_organisation,
+      callerActive: row.caller_active,
+      onCareTeam: row.on_care_team,
+      consentCategories: row.consent_categories,
+      emergencyUntil: row.emergency_until,
+    }));
+  }
+
+  /**
+   * The clients whose identifying details the caller may read (the `client.read` rule as one
+   * query): everyone in the organisation for an admin; otherwise the care team's, the consented
+   * and the emergency-opened clients. The access matrix test holds this to the per-id decision.
+   */
+  async readableClientIds(
+    caller: { providerId: string; organisationId: string; isAdmin: boolean },
+    now: Date,
+  ): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT c.id FROM clients c
+       WHERE c.organisation_id = $2
+         AND NOT EXISTS (SELECT 1 FROM directory_providers p WHERE p.id = $1 AND p.status = 'disabled')
+         AND ($4::boolean
+           OR EXISTS (SELECT 1 FROM care_team_members m WHERE m.client_id = c.id AND m.provider_id = $1)
+           OR EXISTS (SELECT 1 FROM consents k WHERE k.client_id = c.id AND $1 = ANY(k.recipient_ids)
+                        AND k.revoked_at IS NULL AND k.effective_from <= $3 AND k.expires_at > $3
+                        AND cardinality(k.categories) > 0)
+           OR EXISTS (SELECT 1 FROM emergency_access_grants e WHERE e.client_id = c.id AND e.provider_id = $1
+                        AND e.opened_at <= $3 AND e.expires_at > $3))
+       ORDER BY c.created_at, c.id`,
+      [caller.providerId, caller.organisationId, now, caller.isAdmin],
+    );
+    return rows.map((row) => row.id);
+  }
+}

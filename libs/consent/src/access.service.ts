@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService, callerEntry } from '@sharedcare/audit';
+import type { AuthContext } from '@sharedcare/auth';
+import { Clock, DomainException } from '@sharedcare/common';
+import { ACCESS_RULES, type AccessBasis, accessBasis, type ClientPermission } from './access-policy.js';
+import { AccessRepository } from './access.repository.js';
+import type { ConsentCategory } from './consent-vocabulary.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface AccessRequest {
+  auth: AuthContext;
+  permission: ClientPermission;
+  /** Ids of the permission's resource (ACCESS_RULES): clients, or consents. */
+  ids: readonly string[];
+  /** The consent category the caller wants to read or write, when the rule is per category. */
+  category?: ConsentCategory;
+}
+
+export interface AccessGrant {
+  clientId: string;
+  basis: AccessBasis;
+}
+
+/**
+ * The one access decision (CONVENTIONS 3, DESIGN.md Security): every gateway service method
+ * starts with {@link requireAccess}, for REST and socket events alike. Answers a set of ids with
+ * one query; anything the caller may not reach is `not_found`, exactly as if it did not exist,
+ * and the refusal is audited.
+ */
+@Injectable()
+export class AccessService {
+  constructor(
+    private readonly access: AccessRepository,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The grants for every id, or `not_found` (audited) if any one is out of reach. */
+  async requireAccess(request: AccessRequest): Promise<Map<string, AccessGrant>> {
+    const ids = [...new Set(request.ids.map((id) => String(id).toLowerCase()))];
+    // A malformed id cannot name anything: refused like a missing one, without a query.
+    const allowed = await this.checkAccess({ ...request, ids: ids.filter((id) => UUID.test(id)) });
+    const refused = ids.filter((id) => !allowed.has(id));
+    if (refused.length > 0) {
+      const { resource } = ACCESS_RULES[request.permission];
+      for (const id of refused) {
+        await this.audit.record(
+          callerEntry(request.auth, {
+            action: 'access.refused',
+            resourceType: resource,
+            resourceId: UUID.test(id) ? id : 'malformed',
+            category: request.category ?? null,
+            outcome: 'refused',
+            details: { permission: request.permission },
+          }),
+        );
+      }
+      throw DomainException.notFound();
+    }
+    return allowed;
+  }
+
+  /** The subset of ids the caller may act on, with why; never throws for a refusal. */
+  async checkAccess(request: AccessRequest): Promise<Map<string, AccessGrant>> {
+    const rule = ACCESS_RULES[request.permission];
+    const rows = await this.access.facts(request.auth, rule.resource, request.ids, this.clock.now());
+    const allowed = new Map<string, AccessGrant>();
+    for (const row of rows) {
+      const basis = accessBasis(rule, request.auth.role, row, request.category);
+      if (basis) allowed.set(row.targetId, { clientId: row.clientId, basis });
+    }
+    return allowed;
+  }
+
+  /** Ids of the clients whose identifying details the caller may read (the client list). */
+  readableClientIds(auth: AuthContext): Promise<string[]> {
+    return this.access.readableClientIds(
+      { providerId: auth.providerId, organisationId: auth.organisationId, isAdmin: auth.role === 'admin' },
+      this.clock.now(),
+    );
+  }
+}
