@@ -154,10 +154,12 @@ describe('auth service as a process', () => {
       AUTH_PORT: String(await freePort()),
       AUTH_DATABASE_URL: '',
       AUTH_KEY_ENCRYPTION_KEY: '',
+      INTERNAL_API_KEY: '',
       DEMO: '',
     });
     expect(result.code).toBe(1);
     expect(result.output).toContain('AUTH_DATABASE_URL is required in production');
     expect(result.output).toContain('AUTH_KEY_ENCRYPTION_KEY is required in production');
+    expect(result.output).toContain('INTERNAL_API_KEY is required in production');
   });
 });

@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
-import { DEMO_PASSWORD, demoLogin } from '../support/demo.js';
-import { type Platform, startPlatform } from '../support/services.js';
+import { DEMO_EMAILS, DEMO_PASSWORD, demoLogin } from '../support/demo.js';
+import { type Platform, readInternalApiKey, startPlatform } from '../support/services.js';
 
 /**
  * The consult service as a user runs it, next to the real auth service: a token the auth service
@@ -84,6 +84,22 @@ describe('consult gateway with the real auth service', () => {
     bad.socket.disconnect();
   });
 
+  it('the auth service serves its provider directory to the key both services share through DATA_DIR', async () => {
+    const key = readInternalApiKey(platform);
+    expect(key).toHaveLength(32);
+    const response = await fetch(`${platform.auth.url}/internal/providers`, {
+      headers: { authorization: `Bearer ${key.toString('base64url')}` },
+    });
+    expect(response.status).toBe(200);
+    const page = (await response.json()) as { providers: { email: string; status: string }[]; nextAfter: unknown };
+    expect(page.providers.map((provider) => provider.email).sort()).toEqual([...DEMO_EMAILS].sort());
+    expect(page.nextAfter).toBeNull();
+    const refused = await fetch(`${platform.auth.url}/internal/providers`, {
+      headers: { authorization: `Bearer ${await login(platform, 'admin@demo.test')}` },
+    });
+    expect(refused.status).toBe(401);
+  });
+
   // Last: it stops the gateway, to read its whole log.
   it('logs each request once, by id, with no token or password, and stops cleanly on SIGTERM', async () => {
     const token = await login(platform, 'therapist@demo.test');
@@ -102,5 +118,14 @@ describe('consult gateway with the real auth service', () => {
     expect(output).not.toContain(token.split('.')[1]);
     expect(output).not.toContain(token.split('.')[2].slice(1));
     expect(output).not.toContain(DEMO_PASSWORD);
+  });
+
+  it('the auth service logs no internal key', async () => {
+    expect(await platform.auth.stop('SIGTERM')).toBe(0);
+    const output = platform.auth.output();
+    expect(output).toContain('/internal/providers');
+    const key = readInternalApiKey(platform);
+    for (const encoding of ['base64url', 'base64', 'hex'] as const)
+      expect(output).not.toContain(key.toString(encoding).slice(0, 16));
   });
 });

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -89,7 +89,9 @@ export interface Platform {
 
 /**
  * The auth service and the consult gateway as separate processes, each with its own database:
- * fresh databases on the real server when DATABASE_URL is set, embedded PGlite otherwise.
+ * fresh databases on the real server when DATABASE_URL is set, embedded PGlite otherwise. Both
+ * get the same absolute DATA_DIR, so with no INTERNAL_API_KEY they share
+ * `<DATA_DIR>/internal-api.key` (see {@link readInternalApiKey}).
  */
 export async function startPlatform(extraEnv: Record<string, string> = {}): Promise<Platform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sharedcare-e2e-'));
@@ -135,4 +137,15 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The INTERNAL_API_KEY a platform's services use: the one in their environment if set, else the
+ * key file the auth service made in their shared DATA_DIR on its first start.
+ */
+export function readInternalApiKey(platform: Pick<Platform, 'dataDir' | 'env'>): Buffer {
+  // startService passes the runner's environment through, overridden by the platform's.
+  const configured = platform.env.INTERNAL_API_KEY ?? process.env.INTERNAL_API_KEY;
+  const encoded = configured ? configured : readFileSync(join(platform.dataDir, 'internal-api.key'), 'utf8');
+  return Buffer.from(encoded.trim(), 'base64');
 }

@@ -25,6 +25,9 @@ import { RedisAuthEventPublisher } from './events/redis-auth-event-publisher.js'
 import { SessionEventsService } from './events/session-events.service.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthRepository } from './health/health.repository.js';
+import { InternalKeyGuard } from './internal/internal-key.guard.js';
+import { ProviderDirectoryController } from './internal/provider-directory.controller.js';
+import { ProviderDirectoryService } from './internal/provider-directory.service.js';
 import { InvitesController } from './invites/invites.controller.js';
 import { InvitesRepository } from './invites/invites.repository.js';
 import { InvitesService } from './invites/invites.service.js';
@@ -70,6 +73,7 @@ export const AUTH_CONTROLLERS = [
   InvitesController,
   AccountController,
   ProviderAdminController,
+  ProviderDirectoryController,
 ];
 
 const REPOSITORIES = [
@@ -99,6 +103,8 @@ const SERVICES = [
   RegistrationService,
   AccountService,
   ProviderAdminService,
+  ProviderDirectoryService,
+  InternalKeyGuard,
   DemoSeedService,
 ];
 

@@ -20,6 +20,7 @@ export function testAuthConfig(overrides: Partial<AuthConfig> = {}): AuthConfig 
     issuer: 'http://auth.test',
     audience: 'sharedcare-api',
     keyEncryptionKey: randomBytes(32),
+    internalApiKey: randomBytes(32),
     demo: false,
     redisUrl: undefined,
     logLevel: 'silent',

@@ -1,4 +1,4 @@
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { RequestMethod } from '@nestjs/common';
 import { AUTH_CONTROLLERS } from '../auth-app.module.js';
 import { ACCESS_METADATA, type AccessDeclaration } from './authenticated.decorator.js';
@@ -20,7 +20,12 @@ function routeTable(): string[] {
           : 'public' in access
             ? 'public'
             : `${access.permission} (${PERMISSIONS[access.permission].join(', ')})`;
-        return `${method} /${[base, path].filter((part) => part && part !== '/').join('/')} → ${who}`;
+        // Route and controller guards narrow who gets through; name them beside the declaration.
+        const guards = [controller, handler]
+          .flatMap((target) => (Reflect.getMetadata(GUARDS_METADATA, target) ?? []) as { name: string }[])
+          .map((guard) => ` + ${guard.name}`)
+          .join('');
+        return `${method} /${[base, path].filter((part) => part && part !== '/').join('/')} → ${who}${guards}`;
       });
   }).sort();
 }
@@ -31,6 +36,7 @@ describe('auth routes and their permissions', () => {
       'GET /.well-known/jwks.json → public',
       'GET /auth/me → account.read (therapist, psychiatrist, care_manager, primary_care, admin)',
       'GET /health → public',
+      'GET /internal/providers → public + InternalKeyGuard',
       'POST /auth/invites → invite.create (admin)',
       'POST /auth/login → public',
       'POST /auth/logout → public',

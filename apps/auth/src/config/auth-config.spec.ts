@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@sharedcare/common';
@@ -53,6 +53,7 @@ describe('loadAuthConfig', () => {
       expect(problems).toMatch(/AUTH_DATABASE_URL is required in production/);
       expect(problems).toMatch(/DEMO must not be enabled in production/);
       expect(problems).toMatch(/AUTH_KEY_ENCRYPTION_KEY is required in production/);
+      expect(problems).toMatch(/INTERNAL_API_KEY is required in production/);
     }
   });
 
@@ -62,8 +63,46 @@ describe('loadAuthConfig', () => {
       /AUTH_KEY_ENCRYPTION_KEY is a placeholder/,
     );
     const key = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 37 + 11) % 256));
-    const config = loadAuthConfig({ ...base, AUTH_KEY_ENCRYPTION_KEY: key.toString('base64') });
+    const internalKey = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 53 + 7) % 256));
+    const config = loadAuthConfig({
+      ...base,
+      AUTH_KEY_ENCRYPTION_KEY: key.toString('base64'),
+      INTERNAL_API_KEY: internalKey.toString('base64'),
+    });
     expect(config.keyEncryptionKey).toEqual(key);
+    expect(config.internalApiKey).toEqual(internalKey);
     expect(config.demo).toBe(false);
+    // Nothing is written to DATA_DIR in production: every key comes from the environment.
+    expect(readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('outside production shares the internal key through <DATA_DIR>/internal-api.key', () => {
+    const config = loadAuthConfig({ DATA_DIR: dataDir });
+    const file = join(dataDir, 'internal-api.key');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(Buffer.from(readFileSync(file, 'utf8'), 'base64')).toEqual(config.internalApiKey);
+    expect(config.internalApiKey).toHaveLength(32);
+    expect(config.internalApiKey.equals(config.keyEncryptionKey)).toBe(false);
+    expect(loadAuthConfig({ DATA_DIR: dataDir }).internalApiKey).toEqual(config.internalApiKey);
+  });
+
+  it('prefers INTERNAL_API_KEY, refusing a weak one or the key-encryption key reused', () => {
+    const internalKey = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 53 + 7) % 256));
+    const config = loadAuthConfig({ DATA_DIR: dataDir, INTERNAL_API_KEY: internalKey.toString('base64') });
+    expect(config.internalApiKey).toEqual(internalKey);
+    expect(readdirSync(dataDir)).not.toContain('internal-api.key');
+    expect(() => loadAuthConfig({ DATA_DIR: dataDir, INTERNAL_API_KEY: 'c2hvcnQ=' })).toThrow(
+      /INTERNAL_API_KEY must be 32 bytes/,
+    );
+    expect(() =>
+      loadAuthConfig({ DATA_DIR: dataDir, INTERNAL_API_KEY: Buffer.alloc(32, 9).toString('base64') }),
+    ).toThrow(/INTERNAL_API_KEY is a placeholder/);
+    expect(() =>
+      loadAuthConfig({
+        DATA_DIR: dataDir,
+        AUTH_KEY_ENCRYPTION_KEY: internalKey.toString('base64'),
+        INTERNAL_API_KEY: internalKey.toString('base64'),
+      }),
+    ).toThrow(/INTERNAL_API_KEY must differ from AUTH_KEY_ENCRYPTION_KEY/);
   });
 });

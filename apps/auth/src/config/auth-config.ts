@@ -24,6 +24,8 @@ export interface AuthConfig {
   audience: string;
   /** Seals signing keys and TOTP secrets at rest (AES-256-GCM). */
   keyEncryptionKey: Buffer;
+  /** The bearer secret other services present on `/internal/*` routes (the consult service's directory sync). */
+  internalApiKey: Buffer;
   demo: boolean;
   redisUrl: string | undefined;
   logLevel: string;
@@ -65,6 +67,14 @@ export function localKeyEncryptionKey(dataDir: string): Buffer {
   return readOrCreateLocalKey(join(dataDir, 'auth', 'key-encryption.key'));
 }
 
+/**
+ * Outside production, with no INTERNAL_API_KEY, the key shared with the consult service lives at
+ * `<DATA_DIR>/internal-api.key`, outside either service's own folder: both read the same file.
+ */
+export function localInternalApiKey(dataDir: string): Buffer {
+  return readOrCreateLocalKey(join(resolve(dataDir), 'internal-api.key'));
+}
+
 function rateBudget(env: EnvReader, name: string, fallback: RateBudget): RateBudget {
   const raw = env.optionalString(name);
   if (raw === undefined) return fallback;
@@ -96,6 +106,10 @@ export function loadAuthConfig(source: NodeJS.ProcessEnv): AuthConfig {
     if (demo) env.problem('DEMO must not be enabled in production (demo accounts are never seeded there)');
   }
   const keyEncryptionKey = env.key('AUTH_KEY_ENCRYPTION_KEY', () => localKeyEncryptionKey(dataDir));
+  const internalApiKey = env.key('INTERNAL_API_KEY', () => localInternalApiKey(dataDir));
+  // The key-encryption key never leaves this service; the internal key is handed to another one.
+  if (internalApiKey.equals(keyEncryptionKey) && env.optionalString('INTERNAL_API_KEY') !== undefined)
+    env.problem('INTERNAL_API_KEY must differ from AUTH_KEY_ENCRYPTION_KEY');
   const rateLimits: RateLimitOverrides = {};
   for (const [name, { env: variable, points, durationSeconds }] of Object.entries(DEFAULT_RATE_LIMITS)) {
     rateLimits[name] = rateBudget(env, variable, { points, durationSeconds });
@@ -110,6 +124,7 @@ export function loadAuthConfig(source: NodeJS.ProcessEnv): AuthConfig {
     issuer,
     audience,
     keyEncryptionKey,
+    internalApiKey,
     demo,
     redisUrl,
     logLevel,

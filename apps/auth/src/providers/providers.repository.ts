@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { type DataSource, IsNull, type Repository } from 'typeorm';
+import { type DataSource, IsNull, MoreThan, type Repository } from 'typeorm';
 import { Invite } from '../invites/invite.entity.js';
 import { Organisation } from './organisation.entity.js';
 import { Provider } from './provider.entity.js';
@@ -9,6 +9,12 @@ import { Provider } from './provider.entity.js';
 export type NewProvider = Omit<
   Provider,
   'organisation' | 'mfaEnabled' | 'mfaSecretSealed' | 'mfaPendingSecretSealed' | 'mfaLastTimeStep' | 'disabledAt'
+>;
+
+/** What the internal directory shows of a provider: no hashes, secrets, NPI or licence. */
+export type DirectoryProvider = Pick<
+  Provider,
+  'id' | 'organisationId' | 'email' | 'displayName' | 'role' | 'credential' | 'disabledAt'
 >;
 
 export type CreateFromInviteResult = 'created' | 'invite_unavailable' | 'email_taken';
@@ -115,6 +121,24 @@ export class ProvidersRepository {
       .where('id = :id AND (mfa_last_time_step IS NULL OR mfa_last_time_step < :timeStep)', { id, timeStep })
       .execute();
     return result.affected === 1;
+  }
+
+  /** Providers of every organisation with an id after `after`, in id order (the primary key's). */
+  listDirectory(after: string | undefined, limit: number): Promise<DirectoryProvider[]> {
+    return this.providers.find({
+      select: {
+        id: true,
+        organisationId: true,
+        email: true,
+        displayName: true,
+        role: true,
+        credential: true,
+        disabledAt: true,
+      },
+      where: after === undefined ? {} : { id: MoreThan(after) },
+      order: { id: 'ASC' },
+      take: limit,
+    });
   }
 
   async disable(id: string, now: Date): Promise<void> {
