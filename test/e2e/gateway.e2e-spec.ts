@@ -62,6 +62,55 @@ describe('consult gateway with the real auth service', () => {
     expect(psychiatrist.providerId).not.toBe(me.providerId);
   });
 
+  it('seeds the demo’s shared client: the therapist and psychiatrist see it, the outsider gets not_found everywhere', async () => {
+    const get = async (email: string, path: string, init: RequestInit = {}) => {
+      const token = await login(platform, email);
+      const response = await fetch(`${platform.gateway.url}/api${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const therapistList = await get('therapist@demo.test', '/clients');
+    const psychiatristList = await get('psychiatrist@demo.test', '/clients');
+    expect(therapistList.body.clients).toEqual([
+      expect.objectContaining({ displayName: 'Jordan Lee (demo)', access: 'care_team' }),
+    ]);
+    expect(psychiatristList.body.clients).toEqual([
+      expect.objectContaining({ displayName: 'Jordan Lee (demo)', access: 'consent' }),
+    ]);
+    const { clientId } = (therapistList.body.clients as { clientId: string }[])[0];
+    const consents = await get('psychiatrist@demo.test', `/clients/${clientId}/consents`);
+    expect(consents.body.consents).toEqual([expect.objectContaining({ status: 'active' })]);
+
+    expect((await get('outsider@demo.test', '/clients')).body).toEqual({ clients: [] });
+    const notFound = { status: 404, body: { error: { code: 'not_found', message: expect.any(String) } } };
+    for (const path of ['', '/consents', '/notices', '/access-report']) {
+      expect(await get('outsider@demo.test', `/clients/${clientId}${path}`)).toEqual(notFound);
+    }
+    const consentId = (consents.body.consents as { consentId: string }[])[0].consentId;
+    const writes: [string, unknown][] = [
+      [
+        `/clients/${clientId}/consents`,
+        {
+          recipientIds: [(await (await get('outsider@demo.test', '/me')).body.providerId) as string],
+          categories: ['general'],
+          purpose: 'treatment',
+          expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+          attestation: { method: 'verbal', signerName: 'Jordan Lee' },
+        },
+      ],
+      [`/consents/${consentId}/revoke`, { reason: 'not mine to revoke' }],
+    ];
+    for (const [path, body] of writes) {
+      expect(await get('outsider@demo.test', path, { method: 'POST', body: JSON.stringify(body) })).toEqual(notFound);
+    }
+    // The consent the outsider tried to revoke is untouched.
+    expect((await get('therapist@demo.test', `/clients/${clientId}/consents`)).body.consents).toEqual([
+      expect.objectContaining({ consentId, status: 'active' }),
+    ]);
+  });
+
   it('refuses a tampered token and no token on REST', async () => {
     const token = await login(platform, 'therapist@demo.test');
     for (const headers of [{ authorization: `Bearer ${tamper(token)}` }, {} as Record<string, string>]) {

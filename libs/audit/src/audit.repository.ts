@@ -20,20 +20,21 @@ export class AuditRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * In one transaction: takes the chain lock, reads the head, asks `build` for the next record
-   * and inserts it. The head is read after the lock, and under READ COMMITTED each statement
-   * sees what committed before it, so no two records ever share a predecessor.
+   * In one transaction: takes the chain lock, reads the head, asks `build` for the next records
+   * (each linked to the one before) and inserts them. The head is read after the lock, and under
+   * READ COMMITTED each statement sees what committed before it, so no two records ever share a
+   * predecessor.
    */
-  async append(build: (head: AuditChainHead | null) => AuditRecord): Promise<AuditRecord> {
+  async append(build: (head: AuditChainHead | null) => AuditRecord[]): Promise<AuditRecord[]> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(CHAIN_LOCK_SQL);
       const rows = (await manager.query(
         `SELECT "sequence", "hash" FROM "audit_records" ORDER BY "sequence" DESC LIMIT 1`,
       )) as { sequence: string; hash: string }[];
       const head = rows.length === 0 ? null : { sequence: Number(rows[0].sequence), hash: rows[0].hash };
-      const record = build(head);
-      await manager.insert(AuditRecord, record);
-      return record;
+      const records = build(head);
+      if (records.length > 0) await manager.insert(AuditRecord, records);
+      return records;
     });
   }
 

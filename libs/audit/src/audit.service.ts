@@ -36,6 +36,20 @@ const USER_AGENT_MAX = 512;
 /** Records read per query while verifying: the chain is walked, never loaded whole. */
 export const AUDIT_VERIFY_PAGE_SIZE = 500;
 
+function checkEntry(entry: AuditEntry): void {
+  assertAuditDetails(entry.details ?? {});
+  if (!ACTION.test(entry.action) || entry.action.length > 64) {
+    throw DomainException.invalid('Audit action must be dotted, like client.read');
+  }
+  if (!(AUDIT_OUTCOMES as readonly string[]).includes(entry.outcome)) {
+    throw DomainException.invalid('Audit outcome must be success, refused or failure');
+  }
+  if (!CODE.test(entry.resourceType)) throw DomainException.invalid('Audit resource type must be a code');
+  if (entry.category != null && !CODE.test(entry.category)) {
+    throw DomainException.invalid('Audit category must be a code');
+  }
+}
+
 /**
  * The audit trail (DESIGN.md, Security): append-only records, each carrying the SHA-256 of its
  * content and of the record before it, so an altered, removed or reordered record is found.
@@ -51,42 +65,45 @@ export class AuditService {
 
   /** Appends one record to the chain and returns it. Refuses (`invalid`) a malformed entry. */
   async record(entry: AuditEntry): Promise<AuditRecord> {
-    const details = entry.details ?? {};
-    assertAuditDetails(details);
-    if (!ACTION.test(entry.action) || entry.action.length > 64) {
-      throw DomainException.invalid('Audit action must be dotted, like client.read');
-    }
-    if (!(AUDIT_OUTCOMES as readonly string[]).includes(entry.outcome)) {
-      throw DomainException.invalid('Audit outcome must be success, refused or failure');
-    }
-    if (!CODE.test(entry.resourceType)) throw DomainException.invalid('Audit resource type must be a code');
-    if (entry.category != null && !CODE.test(entry.category)) {
-      throw DomainException.invalid('Audit category must be a code');
-    }
-    const userAgent = entry.userAgent ? entry.userAgent.slice(0, USER_AGENT_MAX) : null;
-    const id = randomUUID();
+    const [record] = await this.recordAll([entry]);
+    return record;
+  }
+
+  /**
+   * Appends several records in one transaction, in order (a list read, a refusal of several ids).
+   * Refuses (`invalid`) the whole batch, writing nothing, if any entry is malformed.
+   */
+  async recordAll(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    for (const entry of entries) checkEntry(entry);
+    if (entries.length === 0) return [];
+    const ids = entries.map(() => randomUUID());
     return this.records.append((head) => {
-      const record = Object.assign(new AuditRecord(), {
-        id,
-        sequence: (head?.sequence ?? 0) + 1,
-        // Read under the chain lock, so time never runs backwards along the chain.
-        occurredAt: this.clock.now(),
-        actorId: entry.actorId,
-        actorRole: entry.actorRole,
-        organisationId: entry.organisationId,
-        action: entry.action,
-        resourceType: entry.resourceType,
-        resourceId: entry.resourceId,
-        clientId: entry.clientId ?? null,
-        category: entry.category ?? null,
-        outcome: entry.outcome,
-        ip: entry.ip,
-        userAgent,
-        details,
-        prevHash: head?.hash ?? GENESIS_HASH,
+      // Read under the chain lock, so time never runs backwards along the chain.
+      const occurredAt = this.clock.now();
+      let previous = head;
+      return entries.map((entry, index) => {
+        const record = Object.assign(new AuditRecord(), {
+          id: ids[index],
+          sequence: (previous?.sequence ?? 0) + 1,
+          occurredAt,
+          actorId: entry.actorId,
+          actorRole: entry.actorRole,
+          organisationId: entry.organisationId,
+          action: entry.action,
+          resourceType: entry.resourceType,
+          resourceId: entry.resourceId,
+          clientId: entry.clientId ?? null,
+          category: entry.category ?? null,
+          outcome: entry.outcome,
+          ip: entry.ip,
+          userAgent: entry.userAgent ? entry.userAgent.slice(0, USER_AGENT_MAX) : null,
+          details: entry.details ?? {},
+          prevHash: previous?.hash ?? GENESIS_HASH,
+        });
+        record.hash = hashAuditRecord(record);
+        previous = record;
+        return record;
       });
-      record.hash = hashAuditRecord(record);
-      return record;
     });
   }
 

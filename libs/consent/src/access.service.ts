@@ -3,7 +3,7 @@ import { AuditService, callerEntry } from '@sharedcare/audit';
 import type { AuthContext } from '@sharedcare/auth';
 import { Clock, DomainException } from '@sharedcare/common';
 import { ACCESS_RULES, type AccessBasis, accessBasis, type ClientPermission } from './access-policy.js';
-import { AccessRepository } from './access.repository.js';
+import { AccessRepository, type AccessRow } from './access.repository.js';
 import type { ConsentCategory } from './consent-vocabulary.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -39,23 +39,32 @@ export class AccessService {
   /** The grants for every id, or `not_found` (audited) if any one is out of reach. */
   async requireAccess(request: AccessRequest): Promise<Map<string, AccessGrant>> {
     const ids = [...new Set(request.ids.map((id) => String(id).toLowerCase()))];
+    const rule = ACCESS_RULES[request.permission];
     // A malformed id cannot name anything: refused like a missing one, without a query.
-    const allowed = await this.checkAccess({ ...request, ids: ids.filter((id) => UUID.test(id)) });
+    const rows = await this.access.facts(
+      request.auth,
+      rule.resource,
+      ids.filter((id) => UUID.test(id)),
+      this.clock.now(),
+    );
+    const allowed = this.decide(request, rows);
     const refused = ids.filter((id) => !allowed.has(id));
     if (refused.length > 0) {
-      const { resource } = ACCESS_RULES[request.permission];
-      for (const id of refused) {
-        await this.audit.record(
+      // The client is recorded when the id named one, so the refusal shows in its access report.
+      const clientOf = new Map(rows.map((row) => [row.targetId, row.clientId]));
+      await this.audit.recordAll(
+        refused.map((id) =>
           callerEntry(request.auth, {
             action: 'access.refused',
-            resourceType: resource,
+            resourceType: rule.resource,
             resourceId: UUID.test(id) ? id : 'malformed',
+            clientId: clientOf.get(id) ?? null,
             category: request.category ?? null,
             outcome: 'refused',
             details: { permission: request.permission },
           }),
-        );
-      }
+        ),
+      );
       throw DomainException.notFound();
     }
     return allowed;
@@ -63,8 +72,13 @@ export class AccessService {
 
   /** The subset of ids the caller may act on, with why; never throws for a refusal. */
   async checkAccess(request: AccessRequest): Promise<Map<string, AccessGrant>> {
+    const { resource } = ACCESS_RULES[request.permission];
+    const ids = request.ids.map((id) => String(id).toLowerCase()).filter((id) => UUID.test(id));
+    return this.decide(request, await this.access.facts(request.auth, resource, ids, this.clock.now()));
+  }
+
+  private decide(request: AccessRequest, rows: AccessRow[]): Map<string, AccessGrant> {
     const rule = ACCESS_RULES[request.permission];
-    const rows = await this.access.facts(request.auth, rule.resource, request.ids, this.clock.now());
     const allowed = new Map<string, AccessGrant>();
     for (const row of rows) {
       const basis = accessBasis(rule, request.auth.role, row, request.category);

@@ -81,14 +81,18 @@ export class ClientsService {
     const ids = await this.access.readableClientIds(auth);
     const grants = await this.access.checkAccess({ auth, permission: 'client.read', ids });
     const rows = await this.clients.findByIds(ids.filter((id) => grants.has(id)));
-    await this.audit.record(
-      callerEntry(auth, {
-        action: 'client.list',
-        resourceType: 'client',
-        resourceId: auth.organisationId,
-        outcome: 'success',
-        details: { count: rows.length },
-      }),
+    // Each listed client's identifying details were disclosed: one record per client, in one append.
+    await this.audit.recordAll(
+      rows.map((row) =>
+        callerEntry(auth, {
+          action: 'client.list',
+          resourceType: 'client',
+          resourceId: row.id,
+          clientId: row.id,
+          outcome: 'success',
+          details: { basis: grants.get(row.id)!.basis },
+        }),
+      ),
     );
     return Promise.all(rows.map((row) => this.open(row, grants.get(row.id)!.basis)));
   }

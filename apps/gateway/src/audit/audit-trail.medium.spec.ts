@@ -102,6 +102,32 @@ describe('audit trail (libs/audit on the gateway database)', () => {
     await expect(audit.verify()).resolves.toEqual({ ok: true, count: 20 });
   });
 
+  it('appends a batch as consecutive links, alongside concurrent single appends', async () => {
+    const [batch] = await Promise.all([
+      audit.recordAll([
+        entry({ details: { index: 0 } }),
+        entry({ details: { index: 1 } }),
+        entry({ details: { index: 2 } }),
+      ]),
+      audit.record(entry({ details: { index: 9 } })),
+    ]);
+    expect(batch[1].prevHash).toBe(batch[0].hash);
+    expect(batch[2].prevHash).toBe(batch[1].hash);
+    expect(batch.map((record) => record.sequence)).toEqual([
+      batch[0].sequence,
+      batch[0].sequence + 1,
+      batch[0].sequence + 2,
+    ]);
+    await expect(audit.verify()).resolves.toEqual({ ok: true, count: 4 });
+  });
+
+  it('writes nothing of a batch with one malformed entry', async () => {
+    await expect(
+      audit.recordAll([entry(), entry({ details: { note: 'Client disclosed a relapse' } })]),
+    ).rejects.toMatchObject({ code: 'invalid' });
+    expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM audit_records`)).toEqual([{ n: 0 }]);
+  });
+
   it('walks the chain in pages, never reading more than a page at once', async () => {
     await appendMany(10);
     const sizes: number[] = [];
