@@ -8,6 +8,7 @@ import { ConsentModule } from '@sharedcare/consent';
 import { ClientKeyringModule } from '@sharedcare/crypto';
 import { DirectoryModule } from '@sharedcare/directory';
 import { AuditController } from './audit/audit.controller.js';
+import { AuditedRefusals } from './audit/audited-refusals.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { ConsultGateway } from './consult/consult.gateway.js';
 import { SchemaInfo } from './database/schema-info.entity.js';
@@ -75,6 +76,7 @@ export class GatewayModule {
           audience: config.auth.audience,
           keys: keys ?? remoteKeySource(config.auth.jwksUrl),
           clock,
+          refusals: { imports: [audit], useClass: AuditedRefusals },
         }),
         audit,
         keyring,

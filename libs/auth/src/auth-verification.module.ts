@@ -1,7 +1,7 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { Clock } from '@sharedcare/common';
-import { AuthenticationGuard } from './authentication.guard.js';
+import { AuthenticationGuard, RefusalRecorder } from './authentication.guard.js';
 import { BearerStrategy } from './bearer.strategy.js';
 import { PERMISSION_GRANTS, PERMISSIONS, type PermissionGrants } from './permissions.js';
 import { type KeySource, TokenVerifier } from './token-verifier.js';
@@ -15,6 +15,8 @@ export interface AuthVerificationOptions {
   clockToleranceSeconds?: number;
   /** The role grants the guard checks; PERMISSIONS unless a test needs a refusal to see. */
   grants?: PermissionGrants;
+  /** Where the guard reports a role refusal (the consult service audits them). */
+  refusals?: { imports: DynamicModule[]; useClass: Type<RefusalRecorder> };
 }
 
 /**
@@ -32,7 +34,9 @@ export class AuthVerificationModule {
         { provide: PERMISSION_GRANTS, useValue: options.grants ?? PERMISSIONS },
         { provide: APP_GUARD, useClass: AuthenticationGuard },
         ...(options.clock ? [{ provide: Clock, useValue: options.clock }] : []),
+        ...(options.refusals ? [{ provide: RefusalRecorder, useClass: options.refusals.useClass }] : []),
       ],
+      imports: options.refusals?.imports ?? [],
       exports: [TokenVerifier],
     };
   }

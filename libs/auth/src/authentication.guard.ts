@@ -6,9 +6,14 @@ import { Clock, DomainException, SystemClock } from '@sharedcare/common';
 import { type AuthContext, requestOrigin } from './auth-context.js';
 import { AUTH_DECLARATION, type AuthDeclaration } from './auth.decorators.js';
 import { BearerStrategy } from './bearer.strategy.js';
-import { isGranted, PERMISSION_GRANTS, type PermissionGrants } from './permissions.js';
+import { isGranted, type Permission, PERMISSION_GRANTS, type PermissionGrants } from './permissions.js';
 
 const authenticator = new passport.Passport();
+
+/** Told of every authenticated caller the guard refuses for their role (the audit trail). */
+export abstract class RefusalRecorder {
+  abstract refused(auth: AuthContext, permission: Permission): Promise<void>;
+}
 
 /**
  * The global guard (APP_GUARD): every route and socket event must declare `@Public()` or
@@ -26,6 +31,7 @@ export class AuthenticationGuard implements CanActivate {
     private readonly strategy: BearerStrategy,
     @Inject(PERMISSION_GRANTS) private readonly grants: PermissionGrants,
     @Optional() private readonly clock: Clock = new SystemClock(),
+    @Optional() private readonly refusals?: RefusalRecorder,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -43,7 +49,10 @@ export class AuthenticationGuard implements CanActivate {
     if (declaration.public) return true;
     const auth = context.getType() === 'ws' ? this.fromSocket(context) : await this.fromRequest(context);
     // A role without the permission learns nothing more than a missing route would tell it.
-    if (!isGranted(auth.role, declaration.permission, this.grants)) throw DomainException.notFound();
+    if (!isGranted(auth.role, declaration.permission, this.grants)) {
+      await this.refusals?.refused(auth, declaration.permission);
+      throw DomainException.notFound();
+    }
     return true;
   }
 

@@ -50,11 +50,22 @@ describe('GET /api/audit/verify', () => {
   });
 
   it.each(['therapist', 'psychiatrist', 'care_manager', 'primary_care'])(
-    'answers a %s 404 not_found, as if the route did not exist',
+    'answers a %s 404 not_found, as if the route did not exist, and audits the refusal',
     async (role) => {
       const response = await verify(role);
       expect(response.status).toBe(404);
       expect(await response.json()).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+      const [last] = await gateway.db.dataSource.query(
+        `SELECT actor_role, action, resource_type, resource_id, outcome, details FROM audit_records ORDER BY sequence DESC LIMIT 1`,
+      );
+      expect(last).toEqual({
+        actor_role: role,
+        action: 'access.refused',
+        resource_type: 'permission',
+        resource_id: 'audit.verify',
+        outcome: 'refused',
+        details: { permission: 'audit.verify', reason: 'role' },
+      });
     },
   );
 
