@@ -45,7 +45,11 @@ export class GatewayModule {
         }),
         AuditModule.register({ clock }),
         // Nothing reads clinical text yet; the keyring is here so the first feature that does finds it.
-        ClientKeyringModule.register({ masterKey: config.masterKey, clock }),
+        ClientKeyringModule.register({
+          masterKey: config.masterKey,
+          previousMasterKeys: config.previousMasterKeys,
+          clock,
+        }),
       ],
       controllers: [HealthController, MeController, AuditController],
       providers: [{ provide: Clock, useValue: clock }, HealthRepository, ConsultGateway],

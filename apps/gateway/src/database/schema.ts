@@ -3,6 +3,7 @@ import { ClientDataKey } from '@sharedcare/crypto';
 import { GatewayInitialSchema1795761000000 } from './migrations/1795761000000-gateway-initial-schema.js';
 import { AuditRecords1795765600000 } from './migrations/1795765600000-audit-records.js';
 import { ClientDataKeys1795770000000 } from './migrations/1795770000000-client-data-keys.js';
+import { ClientDataKeyDestruction1795790000000 } from './migrations/1795790000000-client-data-key-destruction.js';
 import { SchemaInfo } from './schema-info.entity.js';
 
 /** The consult service's own database: its entities and the migrations that build them. */
@@ -13,4 +14,5 @@ export const gatewayMigrations = [
   GatewayInitialSchema1795761000000,
   AuditRecords1795765600000,
   ClientDataKeys1795770000000,
+  ClientDataKeyDestruction1795790000000,
 ];
