@@ -43,7 +43,11 @@ export class GatewayModule {
     directorySync = true,
   }: GatewayModuleOptions): DynamicModule {
     const audit = AuditModule.register({ clock });
-    const keyring = ClientKeyringModule.register({ masterKey: config.masterKey, clock });
+    const keyring = ClientKeyringModule.register({
+      masterKey: config.masterKey,
+      previousMasterKeys: config.previousMasterKeys,
+      clock,
+    });
     const directory = DirectoryModule.register({
       clock,
       sync: directorySync

@@ -42,6 +42,7 @@ describe('readGatewayConfig', () => {
       internalApiKey: expect.any(Buffer),
       directorySyncSeconds: 60,
       demo: true,
+      previousMasterKeys: [],
     });
   });
 
@@ -74,6 +75,58 @@ describe('readGatewayConfig', () => {
     ]);
     expect(problems({ DATA_DIR: dataDir, GATEWAY_MASTER_KEY: Buffer.alloc(32).toString('base64') })).toEqual([
       'GATEWAY_MASTER_KEY is a placeholder (one repeated byte); use 32 random bytes',
+    ]);
+  });
+
+  it('takes GATEWAY_PREVIOUS_MASTER_KEYS, comma-separated, in order', () => {
+    const current = randomBytes(32);
+    const [first, second] = [randomBytes(32), randomBytes(32)];
+    const config = readGatewayConfig({
+      DATA_DIR: dataDir,
+      GATEWAY_MASTER_KEY: current.toString('base64'),
+      GATEWAY_PREVIOUS_MASTER_KEYS: ` ${first.toString('base64')} ,${second.toString('base64url')}`,
+    });
+    expect(config.masterKey).toEqual(current);
+    expect(config.previousMasterKeys).toEqual([first, second]);
+    // Beside the local key file outside production too.
+    expect(
+      readGatewayConfig({ DATA_DIR: dataDir, GATEWAY_PREVIOUS_MASTER_KEYS: first.toString('base64') })
+        .previousMasterKeys,
+    ).toEqual([first]);
+  });
+
+  it('refuses a previous master key that is not base64, short, a placeholder, the current key or a repeat, naming only its position', () => {
+    const current = randomBytes(32);
+    const good = randomBytes(32).toString('base64');
+    const previous = [
+      good,
+      `${good.slice(0, 20)}!${good.slice(21)}`,
+      randomBytes(16).toString('base64'),
+      Buffer.alloc(32, 7).toString('base64'),
+      current.toString('base64url'),
+      good,
+    ];
+    const env = {
+      DATA_DIR: dataDir,
+      GATEWAY_MASTER_KEY: current.toString('base64'),
+      GATEWAY_PREVIOUS_MASTER_KEYS: previous.join(','),
+    };
+    const found = problems(env);
+    expect(found).toEqual([
+      'GATEWAY_PREVIOUS_MASTER_KEYS entry 2 is not base64',
+      'GATEWAY_PREVIOUS_MASTER_KEYS entry 3 must be 32 bytes encoded as base64',
+      'GATEWAY_PREVIOUS_MASTER_KEYS entry 4 is a placeholder (one repeated byte); use 32 random bytes',
+      'GATEWAY_PREVIOUS_MASTER_KEYS entry 5 is the current GATEWAY_MASTER_KEY; list only the keys it replaces',
+      'GATEWAY_PREVIOUS_MASTER_KEYS entry 6 repeats an earlier entry',
+    ]);
+    // A key is a secret: no message repeats one.
+    for (const key of [...previous, current.toString('base64')]) {
+      for (const message of found) expect(message).not.toContain(key.slice(0, 12));
+    }
+    // The current key from the local key file counts too.
+    const local = readGatewayConfig({ DATA_DIR: dataDir }).masterKey;
+    expect(problems({ DATA_DIR: dataDir, GATEWAY_PREVIOUS_MASTER_KEYS: local.toString('base64') })).toEqual([
+      'GATEWAY_PREVIOUS_MASTER_KEYS entry 1 is the current GATEWAY_MASTER_KEY; list only the keys it replaces',
     ]);
   });
 

@@ -29,6 +29,11 @@ export interface GatewayConfig {
   directorySyncSeconds: number;
   /** Seed the demo's shared client (on by default only on the embedded database). */
   demo: boolean;
+  /**
+   * Earlier master keys, which only unwrap data keys that `npm run master-key:rotate` has not
+   * rewrapped under `masterKey` yet (README, Rotating the master key).
+   */
+  previousMasterKeys: Buffer[];
 }
 
 export const DEFAULT_ALLOWED_ORIGINS = ['http://127.0.0.1:3000', 'http://localhost:3000'];
@@ -40,6 +45,31 @@ function isOrigin(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+)$/;
+
+/**
+ * GATEWAY_PREVIOUS_MASTER_KEYS: comma-separated base64 keys, each checked as GATEWAY_MASTER_KEY is
+ * and more strictly (Node's base64 decoder skips characters it does not know, so a mangled key
+ * could otherwise pass as some other 32 bytes). Problems name entries by position, never by value.
+ */
+function readPreviousMasterKeys(env: EnvReader, current: Buffer): Buffer[] {
+  const name = 'GATEWAY_PREVIOUS_MASTER_KEYS';
+  const keys: Buffer[] = [];
+  for (const [index, raw] of env.list(name, []).entries()) {
+    const entry = `${name} entry ${index + 1}`;
+    const key = Buffer.from(raw, 'base64');
+    if (!BASE64.test(raw)) env.problem(`${entry} is not base64`);
+    else if (key.length !== 32) env.problem(`${entry} must be 32 bytes encoded as base64`);
+    else if (key.every((byte) => byte === key[0])) {
+      env.problem(`${entry} is a placeholder (one repeated byte); use 32 random bytes`);
+    } else if (key.equals(current)) {
+      env.problem(`${entry} is the current GATEWAY_MASTER_KEY; list only the keys it replaces`);
+    } else if (keys.some((other) => other.equals(key))) env.problem(`${entry} repeats an earlier entry`);
+    else keys.push(key);
+  }
+  return keys;
 }
 
 /**
@@ -62,6 +92,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
   const masterKey = env.key('GATEWAY_MASTER_KEY', () =>
     readOrCreateLocalKey(join(resolve(dataDir), 'gateway', 'master.key')),
   );
+  const previousMasterKeys = readPreviousMasterKeys(env, masterKey);
 
   // Both services read the same file in demo mode (the shared DATA_DIR).
   const internalApiKey = env.key('INTERNAL_API_KEY', () =>
@@ -105,5 +136,6 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
     internalApiKey,
     directorySyncSeconds,
     demo,
+    previousMasterKeys,
   };
 }

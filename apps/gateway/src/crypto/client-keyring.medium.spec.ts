@@ -72,8 +72,8 @@ describe('ClientKeyring (libs/crypto on the gateway database)', () => {
   it('stores the key wrapped, and a fresh keyring (cold cache) decrypts what another encrypted', async () => {
     const clientId = randomUUID();
     const sealed = await newKeyring().encryptForClient(clientId, 'Slept badly; appetite down.', context);
-    const row = (await repository.find(clientId)) as ClientDataKey;
-    expect(row).toMatchObject({ clientId, keyVersion: 1, masterKeyId: masterKey.id });
+    const row = (await repository.find(clientId)) as ClientDataKey & { wrappedKey: string };
+    expect(row).toMatchObject({ clientId, keyVersion: 1, masterKeyId: masterKey.id, destroyedAt: null });
     const dataKey = open(masterKey.key, row.wrappedKey, clientDataKeyContext(clientId, 1));
     expect(dataKey).toHaveLength(32);
     expect(Buffer.from(row.wrappedKey, 'utf8').includes(dataKey)).toBe(false);
@@ -91,7 +91,7 @@ describe('ClientKeyring (libs/crypto on the gateway database)', () => {
     // table: on a real server the pool may answer the next query from another session.
     await db.dataSource.query(`CREATE TABLE sealed_notes (body text NOT NULL)`);
     await db.dataSource.query(`INSERT INTO sealed_notes (body) VALUES ($1)`, [sealed]);
-    const row = (await repository.find(clientId)) as ClientDataKey;
+    const row = (await repository.find(clientId)) as ClientDataKey & { wrappedKey: string };
     const dataKey = open(masterKey.key, row.wrappedKey, clientDataKeyContext(clientId, 1));
     const needles = [sentence, dataKey.toString('base64'), dataKey.toString('base64url'), dataKey.toString('hex')];
 

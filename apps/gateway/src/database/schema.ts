@@ -6,6 +6,7 @@ import { GatewayInitialSchema1795761000000 } from './migrations/1795761000000-ga
 import { AuditRecords1795765600000 } from './migrations/1795765600000-audit-records.js';
 import { ClientDataKeys1795770000000 } from './migrations/1795770000000-client-data-keys.js';
 import { SharedClients1795780000000 } from './migrations/1795780000000-shared-clients.js';
+import { ClientDataKeyDestruction1795790000000 } from './migrations/1795790000000-client-data-key-destruction.js';
 import { SchemaInfo } from './schema-info.entity.js';
 
 /** The consult service's own database: its entities and the migrations that build them. */
@@ -27,4 +28,5 @@ export const gatewayMigrations = [
   AuditRecords1795765600000,
   ClientDataKeys1795770000000,
   SharedClients1795780000000,
+  ClientDataKeyDestruction1795790000000,
 ];
