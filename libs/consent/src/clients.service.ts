@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AuditService, callerEntry } from '@sharedcare/audit';
 import type { AuthContext } from '@sharedcare/auth';
-import { Clock } from '@sharedcare/common';
-import { ClientKeyring } from '@sharedcare/crypto';
+import { Clock, DomainException } from '@sharedcare/common';
+import { ClientKeyDestroyedError, ClientKeyring } from '@sharedcare/crypto';
 import type { AccessBasis } from './access-policy.js';
 import { AccessService } from './access.service.js';
 import type { Client } from './client.entity.js';
@@ -94,7 +94,8 @@ export class ClientsService {
         }),
       ),
     );
-    return Promise.all(rows.map((row) => this.open(row, grants.get(row.id)!.basis)));
+    const opened = await Promise.all(rows.map((row) => this.openUnlessShredded(row, grants.get(row.id)!.basis)));
+    return opened.filter((client): client is ClientView => client !== null);
   }
 
   async get(auth: AuthContext, clientId: string): Promise<ClientDetail> {
@@ -112,7 +113,19 @@ export class ClientsService {
         details: { basis },
       }),
     );
-    return { ...(await this.open(client, basis)), careTeamIds: team.map((member) => member.providerId) };
+    const opened = await this.openUnlessShredded(client, basis);
+    if (!opened) throw DomainException.notFound();
+    return { ...opened, careTeamIds: team.map((member) => member.providerId) };
+  }
+
+  /** A client whose data key was destroyed (crypto-shredded) has nothing left to show. */
+  private async openUnlessShredded(client: Client, access: AccessBasis): Promise<ClientView | null> {
+    try {
+      return await this.open(client, access);
+    } catch (error) {
+      if (error instanceof ClientKeyDestroyedError) return null;
+      throw error;
+    }
   }
 
   private async open(client: Client, access: AccessBasis): Promise<ClientView> {
