@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { EnvReader } from '../config/env-reader.js';
 import { ContractExceptionFilter } from '../errors/http-exception.filter.js';
+import { FORBIDDEN_KEYS } from '../validation/forbidden-keys.js';
 import { createValidationPipe } from '../validation/validation.pipe.js';
 
 /** HTTP settings both services read from the environment. */
@@ -36,9 +37,6 @@ export interface ConfigureAppOptions {
   /** Largest accepted JSON body. */
   bodyLimit?: string;
 }
-
-// Keys a JSON body may not carry: refused outright rather than silently dropped.
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function refuseForbiddenKeys(key: string, value: unknown): unknown {
   if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError('Forbidden key in JSON body');

@@ -1,0 +1,2 @@
+export * from './message-vocabulary.js';
+export * from './message-bodies.js';
