@@ -6,6 +6,7 @@ const none: AccessFacts = {
   onCareTeam: false,
   consentCategories: [],
   emergencyUntil: null,
+  participant: false,
 };
 const perCategory: AccessRule = { ...ACCESS_RULES['client.read'], consent: 'category', emergency: true };
 
@@ -49,6 +50,23 @@ describe('accessBasis', () => {
     const rule = ACCESS_RULES['emergency_access.open'];
     expect(accessBasis(rule, 'care_manager', none)).toBe('organisation');
     expect(accessBasis(rule, 'care_manager', { ...none, sameOrganisation: false })).toBeNull();
+  });
+
+  it('on a thread, counts the care team and consent only for its participants; emergency access reads any', () => {
+    const rule = ACCESS_RULES['thread.read'];
+    const recipient = { ...none, consentCategories: ['general'] };
+    expect(accessBasis(rule, 'psychiatrist', recipient)).toBeNull();
+    expect(accessBasis(rule, 'psychiatrist', { ...recipient, participant: true })).toBe('consent');
+    expect(accessBasis(rule, 'therapist', { ...none, onCareTeam: true })).toBeNull();
+    expect(accessBasis(rule, 'therapist', { ...none, emergencyUntil: new Date() })).toBe('emergency');
+    expect(
+      accessBasis(
+        ACCESS_RULES['message.send'],
+        'therapist',
+        { ...none, emergencyUntil: new Date(), participant: true },
+        'general',
+      ),
+    ).toBeNull();
   });
 
   it('shares a category only when a consent names it; substance use is never implied by another', () => {

@@ -2,7 +2,7 @@ import { CLINICAL_ROLES, type Role } from '@sharedcare/auth';
 import type { ConsentCategory } from './consent-vocabulary.js';
 
 /** What a permission's ids name; the access query resolves each to its client. */
-export type AccessResource = 'client' | 'consent';
+export type AccessResource = 'client' | 'consent' | 'thread' | 'message';
 
 /**
  * Who may do what to a client's records, per permission (CONVENTIONS 3). Role grants are the
@@ -13,10 +13,13 @@ export type AccessResource = 'client' | 'consent';
  * - `emergency`: an open break-the-glass grant (read-only permissions only);
  * - `admin`: the organisation's admins (identifying details, consents and the access report;
  *   never clinical content);
- * - `organisationClinician`: any clinician of the client's organisation (opening emergency access).
+ * - `organisationClinician`: any clinician of the client's organisation (opening emergency access);
+ * - `participant`: the care-team and consent grants count only for a participant of the thread
+ *   (the thread, or the thread of the message, the ids name).
  */
 export interface AccessRule {
   resource: AccessResource;
+  participant: boolean;
   careTeam: boolean;
   consent: 'any' | 'category' | false;
   emergency: boolean;
@@ -31,6 +34,7 @@ const rule = (resource: AccessResource, grants: Partial<Omit<AccessRule, 'resour
   emergency: false,
   admin: false,
   organisationClinician: false,
+  participant: false,
   ...grants,
 });
 
@@ -41,6 +45,11 @@ export const ACCESS_RULES = {
   'consent.revoke': rule('consent', { careTeam: true }),
   'emergency_access.open': rule('client', { organisationClinician: true }),
   'client.access_report': rule('client', { careTeam: true, consent: 'any', admin: true }),
+  'thread.create': rule('client', { careTeam: true, consent: 'any' }),
+  'thread.read': rule('thread', { careTeam: true, consent: 'any', emergency: true, participant: true }),
+  'message.send': rule('thread', { careTeam: true, consent: 'category', participant: true }),
+  'message.receipt': rule('thread', { careTeam: true, consent: 'any', participant: true }),
+  'message.acknowledge': rule('message', { careTeam: true, consent: 'any', participant: true }),
 } as const satisfies Record<string, AccessRule>;
 
 export type ClientPermission = keyof typeof ACCESS_RULES;
@@ -56,6 +65,8 @@ export interface AccessFacts {
   consentCategories: readonly string[];
   /** End of the caller's open emergency access, if any. */
   emergencyUntil: Date | null;
+  /** The caller takes part in the thread the id names (false for client and consent ids). */
+  participant: boolean;
 }
 
 export type AccessBasis = 'care_team' | 'consent' | 'emergency' | 'admin' | 'organisation';
@@ -72,9 +83,10 @@ export function accessBasis(
   if (!facts.sameOrganisation || !facts.callerActive) return null;
   if (role === 'admin') return rule.admin ? 'admin' : null;
   if (!isClinical(role)) return null;
-  if (rule.careTeam && facts.onCareTeam) return 'care_team';
-  if (rule.consent === 'any' && facts.consentCategories.length > 0) return 'consent';
-  if (rule.consent === 'category' && category !== undefined && facts.consentCategories.includes(category)) {
+  const member = !rule.participant || facts.participant;
+  if (member && rule.careTeam && facts.onCareTeam) return 'care_team';
+  if (member && rule.consent === 'any' && facts.consentCategories.length > 0) return 'consent';
+  if (member && rule.consent === 'category' && category !== undefined && facts.consentCategories.includes(category)) {
     return 'consent';
   }
   if (rule.emergency && facts.emergencyUntil !== null) return 'emergency';

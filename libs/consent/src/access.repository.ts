@@ -11,8 +11,10 @@ export interface AccessRow extends AccessFacts {
 
 /** How each kind of id reaches its client. Fixed SQL, never built from input. */
 const TARGETS: Record<AccessResource, string> = {
-  client: `SELECT id AS target_id, id AS client_id FROM clients WHERE id = ANY($4::uuid[])`,
-  consent: `SELECT id AS target_id, client_id FROM consents WHERE id = ANY($4::uuid[])`,
+  client: `SELECT id AS target_id, id AS client_id, NULL::uuid AS thread_id FROM clients WHERE id = ANY($4::uuid[])`,
+  consent: `SELECT id AS target_id, client_id, NULL::uuid AS thread_id FROM consents WHERE id = ANY($4::uuid[])`,
+  thread: `SELECT id AS target_id, client_id, id AS thread_id FROM threads WHERE id = ANY($4::uuid[])`,
+  message: `SELECT id AS target_id, client_id, thread_id FROM messages WHERE id = ANY($4::uuid[])`,
 };
 
 /**
@@ -39,6 +41,7 @@ export class AccessRepository {
       on_care_team: boolean;
       consent_categories: string[];
       emergency_until: Date | null;
+      participant: boolean;
     }[] = await this.dataSource.query(
       `SELECT t.target_id, c.id AS client_id,
          c.organisation_id = $2 AS same_organisation,
@@ -48,7 +51,8 @@ export class AccessRepository {
                WHERE k.client_id = c.id AND $1 = ANY(k.recipient_ids) AND k.revoked_at IS NULL
                  AND k.effective_from <= $3 AND k.expires_at > $3) AS consent_categories,
          (SELECT max(e.expires_at) FROM emergency_access_grants e
-           WHERE e.client_id = c.id AND e.provider_id = $1 AND e.opened_at <= $3 AND e.expires_at > $3) AS emergency_until
+           WHERE e.client_id = c.id AND e.provider_id = $1 AND e.opened_at <= $3 AND e.expires_at > $3) AS emergency_until,
+         EXISTS (SELECT 1 FROM thread_participants tp WHERE tp.thread_id = t.thread_id AND tp.provider_id = $1) AS participant
        FROM (${TARGETS[resource]}) t JOIN clients c ON c.id = t.client_id`,
       [caller.providerId, caller.organisationId, now, [...ids]],
     );
@@ -60,6 +64,7 @@ export class AccessRepository {
       onCareTeam: row.on_care_team,
       consentCategories: row.consent_categories,
       emergencyUntil: row.emergency_until,
+      participant: row.participant,
     }));
   }
 

@@ -310,7 +310,8 @@ export function parseMessageBody(kind: MessageKind, body: unknown): MessageBody 
   if (forbidden)
     throw DomainException.invalid('Forbidden key in message body', [{ field: forbidden, problems: ['forbidden'] }]);
   const sendable = kind as SendableKind;
-  const instance = plainToInstance(BODY_CLASSES[sendable], body) as MessageBody;
+  const bodyClass: new () => MessageBody = BODY_CLASSES[sendable];
+  const instance = plainToInstance(bodyClass, body as object);
   const errors = validateSync(instance, {
     whitelist: true,
     forbidNonWhitelisted: true,

@@ -1,5 +1,6 @@
 import { AuditRecord } from '@sharedcare/audit';
 import { CareTeamMember, Client, ClientNotice, Consent, EmergencyAccessGrant } from '@sharedcare/consent';
+import { Message, MessageAcknowledgement, Referral, Thread, ThreadParticipant } from '@sharedcare/consult';
 import { ClientDataKey } from '@sharedcare/crypto';
 import { DirectoryProvider } from '@sharedcare/directory';
 import { GatewayInitialSchema1795761000000 } from './migrations/1795761000000-gateway-initial-schema.js';
@@ -7,6 +8,7 @@ import { AuditRecords1795765600000 } from './migrations/1795765600000-audit-reco
 import { ClientDataKeys1795770000000 } from './migrations/1795770000000-client-data-keys.js';
 import { SharedClients1795780000000 } from './migrations/1795780000000-shared-clients.js';
 import { ClientDataKeyDestruction1795790000000 } from './migrations/1795790000000-client-data-key-destruction.js';
+import { ConsultThreads1795800000000 } from './migrations/1795800000000-consult-threads.js';
 import { SchemaInfo } from './schema-info.entity.js';
 
 /** The consult service's own database: its entities and the migrations that build them. */
@@ -20,6 +22,11 @@ export const gatewayEntities = [
   Consent,
   EmergencyAccessGrant,
   ClientNotice,
+  Thread,
+  ThreadParticipant,
+  Message,
+  MessageAcknowledgement,
+  Referral,
 ];
 
 /** Append-only, in order; never `synchronize`. */
@@ -29,4 +36,5 @@ export const gatewayMigrations = [
   ClientDataKeys1795770000000,
   SharedClients1795780000000,
   ClientDataKeyDestruction1795790000000,
+  ConsultThreads1795800000000,
 ];
