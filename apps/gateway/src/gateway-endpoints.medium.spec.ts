@@ -20,6 +20,12 @@ describe('consult service endpoints and their permissions', () => {
     expect(describeEndpoints(gateway.app, servedPath)).toEqual([
       {
         transport: 'http',
+        endpoint: 'GET /api/acknowledgements/overdue',
+        handler: 'ThreadsController.overdue',
+        access: 'acknowledgement.read',
+      },
+      {
+        transport: 'http',
         endpoint: 'GET /api/audit/verify',
         handler: 'AuditController.verify',
         access: 'audit.verify',
@@ -56,6 +62,19 @@ describe('consult service endpoints and their permissions', () => {
         handler: 'ProvidersController.search',
         access: 'provider.read',
       },
+      { transport: 'http', endpoint: 'GET /api/threads', handler: 'ThreadsController.list', access: 'thread.list' },
+      {
+        transport: 'http',
+        endpoint: 'GET /api/threads/:threadId',
+        handler: 'ThreadsController.get',
+        access: 'thread.read',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /api/threads/:threadId/messages',
+        handler: 'ThreadsController.history',
+        access: 'thread.read',
+      },
       { transport: 'http', endpoint: 'GET /health', handler: 'HealthController.check', access: 'public' },
       {
         transport: 'http',
@@ -81,8 +100,36 @@ describe('consult service endpoints and their permissions', () => {
         handler: 'ConsentsController.revoke',
         access: 'consent.revoke',
       },
-      // The /consult namespace has no client→server events yet; its handshake is authenticated
-      // by createSocketAuthMiddleware (see consult.gateway.medium.spec.ts).
+      {
+        transport: 'http',
+        endpoint: 'POST /api/messages/:messageId/acknowledge',
+        handler: 'ThreadsController.acknowledge',
+        access: 'message.acknowledge',
+      },
+      {
+        transport: 'http',
+        endpoint: 'POST /api/threads',
+        handler: 'ThreadsController.create',
+        access: 'thread.create',
+      },
+      {
+        transport: 'http',
+        endpoint: 'POST /api/threads/:threadId/messages',
+        handler: 'ThreadsController.send',
+        access: 'message.send',
+      },
+      {
+        transport: 'http',
+        endpoint: 'POST /api/threads/:threadId/participants',
+        handler: 'ThreadsController.addParticipants',
+        access: 'thread.manage',
+      },
+      {
+        transport: 'http',
+        endpoint: 'POST /api/threads/:threadId/read',
+        handler: 'ThreadsController.read',
+        access: 'message.receipt',
+      },
     ]);
   });
 

@@ -5,6 +5,7 @@ import { AuditModule } from '@sharedcare/audit';
 import { AuthVerificationModule, type KeySource, remoteKeySource } from '@sharedcare/auth';
 import { Clock, createLoggingModule, type DatabaseHandle, SystemClock, typeormOptions } from '@sharedcare/common';
 import { ConsentModule } from '@sharedcare/consent';
+import { ConsultModule } from '@sharedcare/consult';
 import { ClientKeyringModule } from '@sharedcare/crypto';
 import { DirectoryModule } from '@sharedcare/directory';
 import { AuditController } from './audit/audit.controller.js';
@@ -21,6 +22,7 @@ import { DEMO_SEED_ENABLED, DemoSeedService } from './demo/demo-seed.service.js'
 import { DirectoryInterceptor } from './providers/directory.interceptor.js';
 import { MeController } from './providers/me.controller.js';
 import { ProvidersController } from './providers/providers.controller.js';
+import { ThreadsController } from './threads/threads.controller.js';
 
 export interface GatewayModuleOptions {
   config: GatewayConfig;
@@ -63,6 +65,7 @@ export class GatewayModule {
       events: { databaseUrl: database.url, embedded: database.embedded },
       imports: [audit, keyring, directory],
     });
+    const consult = ConsultModule.register({ clock, imports: [audit, keyring, directory, consent] });
     return {
       module: GatewayModule,
       imports: [
@@ -86,6 +89,7 @@ export class GatewayModule {
         keyring,
         directory,
         consent,
+        consult,
       ],
       controllers: [
         HealthController,
@@ -93,6 +97,7 @@ export class GatewayModule {
         ProvidersController,
         ClientsController,
         ConsentsController,
+        ThreadsController,
         AuditController,
       ],
       providers: [

@@ -25,6 +25,20 @@ export const PERMISSIONS = {
     roles: ROLES,
     description: 'Read who accessed a client’s information (care team, consent, admin)',
   },
+  'thread.create': { roles: CLINICAL_ROLES, description: 'Open a thread about a client with covered colleagues' },
+  'thread.list': {
+    roles: CLINICAL_ROLES,
+    description: 'List a client’s threads one takes part in (all, under emergency access)',
+  },
+  'thread.read': {
+    roles: CLINICAL_ROLES,
+    description: 'Read a thread and its messages (participants; emergency access)',
+  },
+  'thread.manage': { roles: CLINICAL_ROLES, description: 'Add covered colleagues to a thread one takes part in' },
+  'message.send': { roles: CLINICAL_ROLES, description: 'Send a message in a thread, within the consent’s categories' },
+  'message.receipt': { roles: CLINICAL_ROLES, description: 'Mark a thread’s messages delivered or read' },
+  'message.acknowledge': { roles: CLINICAL_ROLES, description: 'Acknowledge a medication change or safety concern' },
+  'acknowledgement.read': { roles: CLINICAL_ROLES, description: 'List the acknowledgements one owes and is owed' },
   'audit.verify': { roles: ['admin'], description: 'Verify the audit trail’s hash chain' },
 } as const satisfies Record<string, PermissionGrant>;
 

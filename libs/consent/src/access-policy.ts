@@ -46,6 +46,8 @@ export const ACCESS_RULES = {
   'emergency_access.open': rule('client', { organisationClinician: true }),
   'client.access_report': rule('client', { careTeam: true, consent: 'any', admin: true }),
   'thread.create': rule('client', { careTeam: true, consent: 'any' }),
+  'thread.list': rule('client', { careTeam: true, consent: 'any', emergency: true }),
+  'thread.manage': rule('thread', { careTeam: true, consent: 'any', participant: true }),
   'thread.read': rule('thread', { careTeam: true, consent: 'any', emergency: true, participant: true }),
   'message.send': rule('thread', { careTeam: true, consent: 'category', participant: true }),
   'message.receipt': rule('thread', { careTeam: true, consent: 'any', participant: true }),

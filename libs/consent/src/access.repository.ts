@@ -93,4 +93,30 @@ export class AccessRepository {
     );
     return rows.map((row) => row.id);
   }
+
+  /** For each provider: whether they are active, on the client's care team, and their consented categories. */
+  async coverage(
+    clientId: string,
+    providerIds: readonly string[],
+    now: Date,
+  ): Promise<{ providerId: string; active: boolean; onCareTeam: boolean; categories: string[] }[]> {
+    if (providerIds.length === 0) return [];
+    const rows: { provider_id: string; active: boolean; on_care_team: boolean; categories: string[] }[] =
+      await this.dataSource.query(
+        `SELECT p.id AS provider_id,
+           NOT EXISTS (SELECT 1 FROM directory_providers d WHERE d.id = p.id AND d.status = 'disabled') AS active,
+           EXISTS (SELECT 1 FROM care_team_members m WHERE m.client_id = $1 AND m.provider_id = p.id) AS on_care_team,
+           ARRAY(SELECT DISTINCT category FROM consents k, unnest(k.categories) AS category
+                 WHERE k.client_id = $1 AND p.id = ANY(k.recipient_ids) AND k.revoked_at IS NULL
+                   AND k.effective_from <= $3 AND k.expires_at > $3) AS categories
+         FROM unnest($2::uuid[]) AS p(id)`,
+        [clientId, [...providerIds], now],
+      );
+    return rows.map((row) => ({
+      providerId: row.provider_id,
+      active: row.active,
+      onCareTeam: row.on_care_team,
+      categories: row.categories,
+    }));
+  }
 }

@@ -20,6 +20,8 @@ export interface AccessRequest {
 export interface AccessGrant {
   clientId: string;
   basis: AccessBasis;
+  /** What the caller's active consents cover (all of it for the care team and emergency access). */
+  categories: readonly string[];
 }
 
 /**
@@ -82,9 +84,25 @@ export class AccessService {
     const allowed = new Map<string, AccessGrant>();
     for (const row of rows) {
       const basis = accessBasis(rule, request.auth.role, row, request.category);
-      if (basis) allowed.set(row.targetId, { clientId: row.clientId, basis });
+      if (basis) allowed.set(row.targetId, { clientId: row.clientId, basis, categories: row.consentCategories });
     }
     return allowed;
+  }
+
+  /**
+   * The providers among `providerIds` whom the client's care team or consents do not cover for
+   * `category` right now (or, without a category, for anything at all). A thread may only hold,
+   * and a message may only reach, providers covered for what it discloses.
+   */
+  async uncovered(clientId: string, providerIds: readonly string[], category?: ConsentCategory): Promise<string[]> {
+    const rows = await this.access.coverage(clientId, providerIds, this.clock.now());
+    return rows
+      .filter(
+        (row) =>
+          !row.active ||
+          !(row.onCareTeam || (category === undefined ? row.categories.length > 0 : row.categories.includes(category))),
+      )
+      .map((row) => row.providerId);
   }
 
   /** Ids of the clients whose identifying details the caller may read (the client list). */

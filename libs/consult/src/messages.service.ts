@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { AuditService, callerEntry } from '@sharedcare/audit';
+import type { AuthContext } from '@sharedcare/auth';
+import { Clock, DomainException } from '@sharedcare/common';
+import { AccessService, type ConsentCategory } from '@sharedcare/consent';
+import { ConsultEvents } from './consult-events.js';
+import {
+  type MedicationChangeBody,
+  type MessageBody,
+  parseMessageBody,
+  type SafetyConcernBody,
+} from './message-bodies.js';
+import { MessageReader } from './message-reader.js';
+import type { MessageView } from './message-view.js';
+import type { MessageKind } from './message-vocabulary.js';
+import { ThreadsRepository } from './threads.repository.js';
+
+export interface SendMessageInput {
+  threadId: string;
+  clientMessageId: string;
+  kind: MessageKind;
+  category: ConsentCategory;
+  body: unknown;
+}
+
+/** A message as one reader may see it: withheld when their consent no longer covers its category. */
+export type ReadableMessage = MessageView | (Omit<MessageView, 'body'> & { body: null; withheld: 'consent_required' });
+
+export interface OverdueAcknowledgement {
+  messageId: string;
+  threadId: string;
+  clientId: string;
+  kind: MessageKind;
+  acknowledgeBy: Date;
+  senderId: string;
+  /** Who has not acknowledged yet. */
+  providerId: string;
+}
+
+const HOUR = 3_600_000;
+/** Clinical acknowledgement is due within a day, or an hour for imminent risk (issue 4). */
+export const ACKNOWLEDGE_WITHIN = { default: 24 * HOUR, imminent: HOUR, longest: 30 * 24 * HOUR };
+const NEEDS_ACKNOWLEDGEMENT: readonly MessageKind[] = ['medication_change', 'safety_concern'];
+export const HISTORY_PAGE_MAX = 200;
+
+/**
+ * Messages (issue 4): sent once per `clientMessageId`, acknowledged to the sender only after the
+ * commit, then fanned out; history after a sequence; delivered/read receipts; clinical
+ * acknowledgements. REST routes and socket events call these same methods.
+ */
+@Injectable()
+export class MessagesService {
+  constructor(
+    private readonly access: AccessService,
+    private readonly threads: ThreadsRepository,
+    private readonly reader: MessageReader,
+    private readonly events: ConsultEvents,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  async send(auth: AuthContext, input: SendMessageInput): Promise<MessageView> {
+    const body = parseMessageBody(input.kind, input.body);
+    const [grant] = (
+      await this.access.requireAccess({
+        auth,
+        permission: 'message.send',
+        ids: [input.threadId],
+        category: input.category,
+      })
+    ).values();
+    const threadId = input.threadId.toLowerCase();
+    const retried = await this.threads.findSent(threadId, auth.providerId, input.clientMessageId);
+    if (retried) return this.reader.open(retried);
+
+    const participantIds = (await this.threads.participants([threadId])).map((participant) => participant.providerId);
+    const uncovered = await this.access.uncovered(grant.clientId, participantIds, input.category);
+    if (uncovered.length > 0) {
+      await this.audit.record(
+        callerEntry(auth, {
+          action: 'message.send',
+          resourceType: 'thread',
+          resourceId: threadId,
+          clientId: grant.clientId,
+          category: input.category,
+          outcome: 'refused',
+          details: { code: 'consent_required', providerIds: uncovered },
+        }),
+      );
+      throw new DomainException(
+        'consent_required',
+        `The client’s consent does not cover ${input.category} for every participant`,
+        {
+          providerIds: uncovered,
+        },
+      );
+    }
+    const now = this.clock.now();
+    const id = randomUUID();
+    const imminent = input.kind === 'safety_concern' && (body as SafetyConcernBody).riskLevel === 'imminent';
+    const { message, created } = await this.threads.send({
+      id,
+      threadId,
+      clientId: grant.clientId,
+      senderId: auth.providerId,
+      clientMessageId: input.clientMessageId,
+      kind: input.kind,
+      category: input.category,
+      bodySealed: await this.reader.seal(grant.clientId, id, body),
+      createdAt: now,
+      priority: imminent,
+      acknowledgeBy: this.acknowledgeBy(input.kind, body, now, imminent),
+      amendsMessageId: null,
+      state: 'current',
+      stateChangedAt: null,
+      stateChangedBy: null,
+    });
+    const view = await this.reader.open(message);
+    if (!created) return view;
+    await this.audit.record(
+      callerEntry(auth, {
+        action: 'message.send',
+        resourceType: 'message',
+        resourceId: message.id,
+        clientId: grant.clientId,
+        category: input.category,
+        outcome: 'success',
+        details: { threadId, kind: input.kind, seq: message.seq },
+      }),
+    );
+    // Committed: now, and only now, the others may hear of it.
+    this.events.publish({ type: 'message.new', recipientIds: participantIds, message: view });
+    return view;
+  }
+
+  /** Every message after `afterSeq`, in order, at most `limit`; handing them over marks them delivered. */
+  async history(
+    auth: AuthContext,
+    threadId: string,
+    page: { afterSeq: number; limit: number },
+  ): Promise<{ messages: ReadableMessage[]; nextAfter: number | null }> {
+    const [grant] = (await this.access.requireAccess({ auth, permission: 'thread.read', ids: [threadId] })).values();
+    const id = threadId.toLowerCase();
+    const rows = await this.threads.messagesAfter(id, page.afterSeq, page.limit);
+    const everything = grant.basis !== 'consent';
+    const messages = await Promise.all(
+      rows.map(async (row): Promise<ReadableMessage> => {
+        const view = await this.reader.open(row);
+        if (everything || row.kind === 'system' || grant.categories.includes(row.category)) return view;
+        return { ...view, body: null, withheld: 'consent_required' };
+      }),
+    );
+    await this.audit.record(
+      callerEntry(auth, {
+        action: 'message.read',
+        resourceType: 'thread',
+        resourceId: id,
+        clientId: grant.clientId,
+        outcome: 'success',
+        details: { basis: grant.basis, afterSeq: page.afterSeq, count: rows.length },
+      }),
+    );
+    const last = rows.at(-1)?.seq;
+    if (last !== undefined && grant.basis !== 'emergency') await this.receipt(auth, id, 'delivered', last);
+    return { messages, nextAfter: rows.length === page.limit && last !== undefined ? last : null };
+  }
+
+  /** Marks the thread read up to `uptoSeq` for the caller and tells the other participants. */
+  async markRead(auth: AuthContext, threadId: string, uptoSeq: number): Promise<{ threadId: string; readSeq: number }> {
+    await this.access.requireAccess({ auth, permission: 'message.receipt', ids: [threadId] });
+    const readSeq = await this.receipt(auth, threadId.toLowerCase(), 'read', uptoSeq);
+    return { threadId: threadId.toLowerCase(), readSeq };
+  }
+
+  /** A clinical acknowledgement of a medication change or safety concern sent by someone else. */
+  async acknowledge(auth: AuthContext, messageId: string): Promise<{ messageId: string; acknowledgedAt: Date }> {
+    const [grant] = (
+      await this.access.requireAccess({ auth, permission: 'message.acknowledge', ids: [messageId] })
+    ).values();
+    const [message] = await this.threads.findMessages([messageId.toLowerCase()]);
+    if (!NEEDS_ACKNOWLEDGEMENT.includes(message.kind)) {
+      throw DomainException.invalid('Only medication changes and safety concerns are acknowledged');
+    }
+    if (message.senderId === auth.providerId)
+      throw DomainException.invalid('The sender does not acknowledge their own message');
+    const stored = await this.threads.acknowledge({
+      messageId: message.id,
+      providerId: auth.providerId,
+      acknowledgedAt: this.clock.now(),
+    });
+    await this.audit.record(
+      callerEntry(auth, {
+        action: 'message.acknowledge',
+        resourceType: 'message',
+        resourceId: message.id,
+        clientId: grant.clientId,
+        category: message.category,
+        outcome: 'success',
+      }),
+    );
+    const participantIds = (await this.threads.participants([message.threadId])).map(
+      (participant) => participant.providerId,
+    );
+    this.events.publish({
+      type: 'receipt',
+      recipientIds: participantIds.filter((id) => id !== auth.providerId),
+      receipt: { threadId: message.threadId, providerId: auth.providerId, kind: 'acknowledged', messageId: message.id },
+    });
+    return { messageId: message.id, acknowledgedAt: stored.acknowledgedAt };
+  }
+
+  /** Acknowledgements past due that the caller owes, and that are owed to the caller. */
+  async overdue(
+    auth: AuthContext,
+  ): Promise<{ owedByMe: OverdueAcknowledgement[]; owedToMe: OverdueAcknowledgement[] }> {
+    const rows = await this.threads.overdue(auth.providerId, this.clock.now());
+    const messages = new Map(
+      (await this.threads.findMessages([...new Set(rows.map((row) => row.message_id))])).map((m) => [m.id, m]),
+    );
+    // Only what the caller may still see: consent can have ended since.
+    const visible = await this.access.checkAccess({
+      auth,
+      permission: 'message.acknowledge',
+      ids: [...messages.keys()],
+    });
+    const entries = rows.flatMap((row): OverdueAcknowledgement[] => {
+      const message = messages.get(row.message_id);
+      if (!message || !visible.has(message.id)) return [];
+      return [
+        {
+          messageId: message.id,
+          threadId: message.threadId,
+          clientId: message.clientId,
+          kind: message.kind,
+          acknowledgeBy: message.acknowledgeBy as Date,
+          senderId: message.senderId,
+          providerId: row.provider_id,
+        },
+      ];
+    });
+    return {
+      owedByMe: entries.filter((entry) => entry.providerId === auth.providerId),
+      owedToMe: entries.filter((entry) => entry.senderId === auth.providerId),
+    };
+  }
+
+  private async receipt(
+    auth: AuthContext,
+    threadId: string,
+    kind: 'delivered' | 'read',
+    uptoSeq: number,
+  ): Promise<number> {
+    const position = await this.threads.advance(
+      threadId,
+      auth.providerId,
+      kind === 'read' ? 'read_seq' : 'delivered_seq',
+      uptoSeq,
+    );
+    const participantIds = (await this.threads.participants([threadId])).map((participant) => participant.providerId);
+    this.events.publish({
+      type: 'receipt',
+      recipientIds: participantIds.filter((id) => id !== auth.providerId),
+      receipt: { threadId, providerId: auth.providerId, kind, uptoSeq: position },
+    });
+    return position;
+  }
+
+  private acknowledgeBy(kind: MessageKind, body: MessageBody, now: Date, imminent: boolean): Date | null {
+    if (!NEEDS_ACKNOWLEDGEMENT.includes(kind)) return null;
+    const asked = (body as MedicationChangeBody | SafetyConcernBody).acknowledgeBy;
+    if (asked === undefined)
+      return new Date(now.getTime() + (imminent ? ACKNOWLEDGE_WITHIN.imminent : ACKNOWLEDGE_WITHIN.default));
+    const due = new Date(asked);
+    if (due.getTime() <= now.getTime() || due.getTime() > now.getTime() + ACKNOWLEDGE_WITHIN.longest) {
+      throw DomainException.invalid('acknowledgeBy must be in the future and within 30 days', [
+        { field: 'body.acknowledgeBy', problems: ['range'] },
+      ]);
+    }
+    return due;
+  }
+}

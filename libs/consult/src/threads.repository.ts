@@ -1,0 +1,192 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { type DataSource, type EntityManager, In } from 'typeorm';
+import { Message, MessageAcknowledgement } from './message.entity.js';
+import { Thread, ThreadParticipant } from './thread.entity.js';
+
+/** A message to append: everything but its sequence, which the sending transaction assigns. */
+export type PendingMessage = Omit<Message, 'seq'>;
+
+class DuplicateSend extends Error {}
+
+/** Appends one message: the thread's row lock orders concurrent senders; a rollback gives the number back. */
+async function appendMessage(manager: EntityManager, pending: PendingMessage): Promise<Message | null> {
+  const [[{ last_seq: seq }]] = (await manager.query(
+    `UPDATE threads SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq`,
+    [pending.threadId],
+  )) as [[{ last_seq: number }], number];
+  const message: Message = { ...pending, seq };
+  const inserted = await manager
+    .createQueryBuilder()
+    .insert()
+    .into(Message)
+    .values(message)
+    .orIgnore()
+    .returning(['id'])
+    .execute();
+  return inserted.raw.length === 1 ? message : null;
+}
+
+/** SQL for threads, participants, messages and receipts (CONVENTIONS 9, 11). */
+@Injectable()
+export class ThreadsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The thread, its participants and its opening system message, together. */
+  async create(thread: Thread, participants: ThreadParticipant[], opening: PendingMessage): Promise<Message> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.insert(Thread, thread);
+      await manager.insert(ThreadParticipant, participants);
+      const message = await appendMessage(manager, opening);
+      if (!message) throw new Error('a new thread already had its opening message');
+      return message;
+    });
+  }
+
+  /**
+   * Appends a message with the next sequence number of its thread, or returns the message the same
+   * sender already sent with the same `clientMessageId` (an idempotent retry, whatever its body).
+   */
+  async send(pending: PendingMessage): Promise<{ message: Message; created: boolean }> {
+    try {
+      const message = await this.dataSource.transaction(async (manager) => {
+        const appended = await appendMessage(manager, pending);
+        // Roll back so the sequence number taken for the duplicate is given back: no gaps.
+        if (!appended) throw new DuplicateSend();
+        return appended;
+      });
+      return { message, created: true };
+    } catch (error) {
+      if (!(error instanceof DuplicateSend)) throw error;
+    }
+    const existing = await this.findSent(pending.threadId, pending.senderId, pending.clientMessageId);
+    if (!existing) throw new Error('a conflicting message vanished');
+    return { message: existing, created: false };
+  }
+
+  /** Adds participants and posts the system message saying so, together. */
+  async addParticipants(participants: ThreadParticipant[], notice: PendingMessage): Promise<Message> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.createQueryBuilder().insert().into(ThreadParticipant).values(participants).orIgnore().execute();
+      const message = await appendMessage(manager, notice);
+      if (!message) throw new Error('duplicate system message');
+      return message;
+    });
+  }
+
+  findSent(threadId: string, senderId: string, clientMessageId: string): Promise<Message | null> {
+    return this.dataSource.getRepository(Message).findOneBy({ threadId, senderId, clientMessageId });
+  }
+
+  findThreads(ids: readonly string[]): Promise<Thread[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.dataSource.getRepository(Thread).findBy({ id: In([...ids]) });
+  }
+
+  /** The client's threads the provider takes part in, or all of them (`everyThread`), newest first. */
+  threadsOfClient(clientId: string, providerId: string, everyThread: boolean): Promise<Thread[]> {
+    const query = this.dataSource
+      .getRepository(Thread)
+      .createQueryBuilder('thread')
+      .where('thread.clientId = :clientId', { clientId })
+      .orderBy('thread.createdAt', 'DESC')
+      .addOrderBy('thread.id', 'ASC');
+    if (!everyThread) {
+      query.andWhere(
+        'EXISTS (SELECT 1 FROM thread_participants p WHERE p.thread_id = thread.id AND p.provider_id = :providerId)',
+        { providerId },
+      );
+    }
+    return query.getMany();
+  }
+
+  participants(threadIds: readonly string[]): Promise<ThreadParticipant[]> {
+    if (threadIds.length === 0) return Promise.resolve([]);
+    return this.dataSource
+      .getRepository(ThreadParticipant)
+      .find({ where: { threadId: In([...threadIds]) }, order: { addedAt: 'ASC', providerId: 'ASC' } });
+  }
+
+  /** Messages after `afterSeq`, in order, at most `limit`. */
+  messagesAfter(threadId: string, afterSeq: number, limit: number): Promise<Message[]> {
+    return this.dataSource
+      .getRepository(Message)
+      .createQueryBuilder('message')
+      .where('message.threadId = :threadId AND message.seq > :afterSeq', { threadId, afterSeq })
+      .orderBy('message.seq', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  findMessages(ids: readonly string[]): Promise<Message[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.dataSource.getRepository(Message).findBy({ id: In([...ids]) });
+  }
+
+  /**
+   * Moves a participant's delivered or read position forward to `uptoSeq` (never back, never past
+   * the thread's last message); returns the position now stored.
+   */
+  async advance(threadId: string, providerId: string, column: 'delivered_seq' | 'read_seq', uptoSeq: number) {
+    // Reading a message implies it was delivered.
+    const set =
+      column === 'read_seq'
+        ? `read_seq = GREATEST(p.read_seq, LEAST($3, t.last_seq)), delivered_seq = GREATEST(p.delivered_seq, LEAST($3, t.last_seq))`
+        : `delivered_seq = GREATEST(p.delivered_seq, LEAST($3, t.last_seq))`;
+    const rows = (await this.dataSource.query(
+      `UPDATE thread_participants p SET ${set}
+       FROM threads t WHERE t.id = p.thread_id AND p.thread_id = $1 AND p.provider_id = $2
+       RETURNING p.${column} AS position`,
+      [threadId, providerId, uptoSeq],
+    )) as [{ position: number }[], number];
+    return rows[0][0]?.position ?? 0;
+  }
+
+  /** Records an acknowledgement; a second one by the same provider keeps the first time. */
+  async acknowledge(acknowledgement: MessageAcknowledgement): Promise<MessageAcknowledgement> {
+    await this.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(MessageAcknowledgement)
+      .values(acknowledgement)
+      .orIgnore()
+      .execute();
+    return this.dataSource
+      .getRepository(MessageAcknowledgement)
+      .findOneByOrFail({ messageId: acknowledgement.messageId, providerId: acknowledgement.providerId });
+  }
+
+  acknowledgements(messageIds: readonly string[]): Promise<MessageAcknowledgement[]> {
+    if (messageIds.length === 0) return Promise.resolve([]);
+    return this.dataSource.getRepository(MessageAcknowledgement).findBy({ messageId: In([...messageIds]) });
+  }
+
+  /** Unread messages from others per thread, for one provider. */
+  async unreadCounts(providerId: string, threadIds: readonly string[]): Promise<Map<string, number>> {
+    if (threadIds.length === 0) return new Map();
+    const rows: { thread_id: string; unread: number }[] = await this.dataSource.query(
+      `SELECT p.thread_id, count(m.id)::int AS unread FROM thread_participants p
+       LEFT JOIN messages m ON m.thread_id = p.thread_id AND m.seq > p.read_seq AND m.sender_id <> p.provider_id
+       WHERE p.provider_id = $1 AND p.thread_id = ANY($2::uuid[]) GROUP BY p.thread_id`,
+      [providerId, [...threadIds]],
+    );
+    return new Map(rows.map((row) => [row.thread_id, row.unread]));
+  }
+
+  /**
+   * Clinical acknowledgements past due at `now` that involve the provider: those they owe (a
+   * participant who has not acknowledged another's message) and those owed to them (their
+   * message, not yet acknowledged by some participant).
+   */
+  async overdue(providerId: string, now: Date): Promise<{ message_id: string; provider_id: string }[]> {
+    return this.dataSource.query(
+      `SELECT m.id AS message_id, p.provider_id FROM messages m
+       JOIN thread_participants p ON p.thread_id = m.thread_id AND p.provider_id <> m.sender_id AND p.added_at <= m.created_at
+       WHERE m.acknowledge_by IS NOT NULL AND m.acknowledge_by <= $2 AND m.state = 'current'
+         AND (m.sender_id = $1 OR p.provider_id = $1)
+         AND NOT EXISTS (SELECT 1 FROM message_acknowledgements a WHERE a.message_id = m.id AND a.provider_id = p.provider_id)
+       ORDER BY m.acknowledge_by, m.id, p.provider_id LIMIT 500`,
+      [providerId, now],
+    );
+  }
+}
