@@ -21,6 +21,17 @@ describe('createValidationPipe', () => {
     expect(value).toBeInstanceOf(LoginBody);
   });
 
+  it('refuses a prototype key rather than dropping it (socket payloads never met the body parser)', async () => {
+    const attempt = pipe.transform(
+      JSON.parse('{"email":"a@b.test","password":"long enough pass","__proto__":{"x":1}}'),
+      metadata,
+    );
+    await expect(attempt).rejects.toMatchObject({
+      code: 'invalid',
+      details: [{ field: 'body.__proto__', problems: ['forbidden'] }],
+    });
+  });
+
   it('refuses unknown fields, wrong types and oversized strings with invalid, naming fields not values', async () => {
     const attempt = pipe.transform({ email: 'a@b.test', password: 'x'.repeat(129), role: 'admin' }, metadata);
     await expect(attempt).rejects.toBeInstanceOf(DomainException);

@@ -1,5 +1,6 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { DomainException } from '../errors/domain.exception.js';
+import { findForbiddenKey } from './forbidden-keys.js';
 
 function flatten(errors: ValidationError[], parent = ''): { field: string; problems: string[] }[] {
   return errors.flatMap((error) => {
@@ -10,12 +11,26 @@ function flatten(errors: ValidationError[], parent = ''): { field: string; probl
 }
 
 /**
+ * Refuses prototype keys before class-transformer would silently drop them: the HTTP body parser
+ * refuses them already, socket.io payloads only meet them here.
+ */
+class ContractValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const forbidden = findForbiddenKey(value, metadata.type === 'body' ? 'body' : metadata.type);
+    if (forbidden) {
+      throw DomainException.invalid('Request validation failed', [{ field: forbidden, problems: ['forbidden'] }]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/**
  * The one validation vocabulary (CONVENTIONS 6): unknown fields are refused, values are
  * transformed to their declared types, and a refusal is an `invalid` DomainException naming
  * the fields and the rules they broke, never echoing the submitted values.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ContractValidationPipe({
     transform: true,
     whitelist: true,
     forbidNonWhitelisted: true,
