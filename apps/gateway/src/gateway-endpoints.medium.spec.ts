@@ -130,6 +130,42 @@ describe('consult service endpoints and their permissions', () => {
         handler: 'ThreadsController.read',
         access: 'message.receipt',
       },
+      {
+        transport: 'socket.io',
+        endpoint: '/consult message.acknowledge',
+        handler: 'ConsultGateway.acknowledge',
+        access: 'message.acknowledge',
+      },
+      {
+        transport: 'socket.io',
+        endpoint: '/consult message.read',
+        handler: 'ConsultGateway.read',
+        access: 'message.receipt',
+      },
+      {
+        transport: 'socket.io',
+        endpoint: '/consult message.send',
+        handler: 'ConsultGateway.send',
+        access: 'message.send',
+      },
+      {
+        transport: 'socket.io',
+        endpoint: '/consult thread.join',
+        handler: 'ConsultGateway.join',
+        access: 'thread.read',
+      },
+      {
+        transport: 'socket.io',
+        endpoint: '/consult thread.leave',
+        handler: 'ConsultGateway.leave',
+        access: 'thread.read',
+      },
+      {
+        transport: 'socket.io',
+        endpoint: '/consult typing',
+        handler: 'ConsultGateway.typing',
+        access: 'message.receipt',
+      },
     ]);
   });
 

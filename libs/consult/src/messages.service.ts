@@ -173,6 +173,18 @@ export class MessagesService {
     return { threadId: threadId.toLowerCase(), readSeq };
   }
 
+  /** Checks the caller takes part in the thread, for a typing notice; returns the other participants. */
+  async typing(auth: AuthContext, threadId: string): Promise<string[]> {
+    await this.access.requireAccess({ auth, permission: 'message.receipt', ids: [threadId] });
+    const participantIds = (await this.threads.participants([threadId.toLowerCase()])).map((p) => p.providerId);
+    return participantIds.filter((id) => id !== auth.providerId);
+  }
+
+  /** The threads of a client a provider takes part in (for closing their live views on revocation). */
+  async threadIdsOf(clientId: string, providerId: string): Promise<string[]> {
+    return (await this.threads.threadsOfClient(clientId, providerId, false)).map((thread) => thread.id);
+  }
+
   /** A clinical acknowledgement of a medication change or safety concern sent by someone else. */
   async acknowledge(auth: AuthContext, messageId: string): Promise<{ messageId: string; acknowledgedAt: Date }> {
     const [grant] = (

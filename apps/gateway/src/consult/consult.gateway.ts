@@ -1,15 +1,36 @@
-import { Logger, Optional, UseFilters, UsePipes } from '@nestjs/common';
+import { Logger, type OnModuleDestroy, Optional, UseFilters, UsePipes } from '@nestjs/common';
 import {
+  ConnectedSocket,
+  MessageBody,
   type OnGatewayConnection,
   type OnGatewayDisconnect,
   type OnGatewayInit,
+  SubscribeMessage,
   WebSocketGateway,
   WebSocketServer,
 } from '@nestjs/websockets';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Namespace, Socket } from 'socket.io';
-import { type AuthenticatedSocketData, createSocketAuthMiddleware, TokenVerifier } from '@sharedcare/auth';
+import {
+  Auth,
+  type AuthContext,
+  type AuthenticatedSocketData,
+  Authenticated,
+  createSocketAuthMiddleware,
+  TokenVerifier,
+} from '@sharedcare/auth';
 import { Clock, createValidationPipe, SystemClock, WsContractFilter } from '@sharedcare/common';
+import { AccessService, type ConsentEvent, ConsentEvents } from '@sharedcare/consent';
+import { type ConsultEvent, ConsultEvents, MessagesService } from '@sharedcare/consult';
 import { DirectoryService } from '@sharedcare/directory';
+import { mapMessage } from '../threads/threads.dto.js';
+import {
+  MessageAcknowledgeEvent,
+  MessageReadEvent,
+  MessageSendEvent,
+  ThreadJoinEvent,
+  ThreadRef,
+} from './consult-events.dto.js';
 
 export const CONSULT_NAMESPACE = '/consult';
 
@@ -18,37 +39,80 @@ export function providerRoom(providerId: string): string {
   return `provider:${providerId}`;
 }
 
+/** The room of the sockets that joined a thread (typing and presence). */
+export function threadRoom(threadId: string): string {
+  return `thread:${threadId}`;
+}
+
 // setTimeout's ceiling; an access token lives minutes, so this only guards against odd clocks.
 const MAX_TIMER_MS = 2_147_483_647;
+/** Events one socket may send per window before it is answered `rate_limited`. */
+export const SOCKET_EVENT_LIMIT = { points: 60, durationSeconds: 10 };
+/** Sockets one provider may hold open on this process. */
+export const MAX_SOCKETS_PER_PROVIDER = 10;
+/** One typing notice per socket and thread per this many milliseconds. */
+const TYPING_INTERVAL_MS = 2_000;
+const HISTORY_ON_JOIN = 200;
 
 /**
  * The live side of the consult service (namespace `/consult`). Sockets are authenticated in the
- * handshake; events (later issues) are guarded per event by the global guard, validated by the
- * pipe bound here, and refused through their acknowledgement by WsContractFilter.
+ * handshake; events are guarded per event by the global guard, validated by the pipe bound here,
+ * and refused through their acknowledgement by WsContractFilter. Handlers are thin: they call the
+ * same service methods as the REST routes (CONVENTIONS 1).
  */
 @WebSocketGateway({ namespace: CONSULT_NAMESPACE })
 @UsePipes(createValidationPipe())
 @UseFilters(new WsContractFilter())
-export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
   private readonly logger = new Logger(ConsultGateway.name);
   /** The `/consult` namespace, for emitting to rooms. */
   @WebSocketServer() readonly namespace: Namespace;
   private readonly expiryTimers = new WeakMap<Socket, NodeJS.Timeout>();
+  private readonly lastTyping = new WeakMap<Socket, Map<string, number>>();
+  private readonly socketsPerProvider = new Map<string, number>();
+  private readonly limiter = new RateLimiterMemory({
+    points: SOCKET_EVENT_LIMIT.points,
+    duration: SOCKET_EVENT_LIMIT.durationSeconds,
+  });
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
     private readonly verifier: TokenVerifier,
     private readonly directory: DirectoryService,
+    private readonly messages: MessagesService,
+    private readonly access: AccessService,
+    private readonly consultEvents: ConsultEvents,
+    private readonly consentEvents: ConsentEvents,
     @Optional() private readonly clock: Clock = new SystemClock(),
   ) {}
 
   afterInit(namespace: Namespace): void {
     namespace.use(createSocketAuthMiddleware(this.verifier));
+    this.unsubscribe.push(
+      this.consultEvents.subscribe((event) => this.fanOut(event)),
+      this.consentEvents.subscribe((event) => void this.onConsentEvent(event)),
+    );
+  }
+
+  onModuleDestroy(): void {
+    for (const stop of this.unsubscribe) stop();
   }
 
   // Nest does not await this hook, so nothing here may reject.
   handleConnection(socket: Socket): void {
     const { auth } = socket.data as AuthenticatedSocketData;
-    // The in-memory adapter joins synchronously; the Redis adapter (scale-out) will not.
+    const open = (this.socketsPerProvider.get(auth.providerId) ?? 0) + 1;
+    this.socketsPerProvider.set(auth.providerId, open);
+    if (open > MAX_SOCKETS_PER_PROVIDER) {
+      socket.emit('error', {
+        code: 'rate_limited',
+        message: `At most ${MAX_SOCKETS_PER_PROVIDER} connections at once`,
+      });
+      socket.disconnect(true);
+      return;
+    }
+    socket.use((packet, next) => this.throttle(socket, packet, next));
+    // The in-memory adapter joins synchronously; the Redis adapter (scale-out) does not.
     void Promise.resolve(socket.join(providerRoom(auth.providerId))).catch(() => {
       this.logger.error({ socketId: socket.id }, 'could not join the provider room; disconnecting');
       socket.disconnect(true);
@@ -69,8 +133,129 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
   }
 
   handleDisconnect(socket: Socket, reason?: string): void {
+    const { auth } = socket.data as Partial<AuthenticatedSocketData>;
+    if (auth) {
+      const open = (this.socketsPerProvider.get(auth.providerId) ?? 1) - 1;
+      if (open <= 0) this.socketsPerProvider.delete(auth.providerId);
+      else this.socketsPerProvider.set(auth.providerId, open);
+    }
     clearTimeout(this.expiryTimers.get(socket));
     this.expiryTimers.delete(socket);
     this.logger.log({ socketId: socket.id, reason }, 'socket disconnected');
+  }
+
+  /** Catch-up and subscription: every message after `afterSeq`, then live typing in the thread. */
+  @Authenticated({ permission: 'thread.read' })
+  @SubscribeMessage('thread.join')
+  async join(@Auth() auth: AuthContext, @ConnectedSocket() socket: Socket, @MessageBody() body: ThreadJoinEvent) {
+    const page = await this.messages.history(auth, body.threadId, {
+      afterSeq: body.afterSeq ?? 0,
+      limit: HISTORY_ON_JOIN,
+    });
+    await socket.join(threadRoom(body.threadId.toLowerCase()));
+    return { ok: true, messages: page.messages.map(mapMessage), nextAfter: page.nextAfter };
+  }
+
+  @Authenticated({ permission: 'thread.read' })
+  @SubscribeMessage('thread.leave')
+  async leave(@ConnectedSocket() socket: Socket, @MessageBody() body: ThreadRef) {
+    await socket.leave(threadRoom(body.threadId.toLowerCase()));
+    return { ok: true };
+  }
+
+  /** Answered only after the message is committed; the other participants hear of it after that. */
+  @Authenticated({ permission: 'message.send' })
+  @SubscribeMessage('message.send')
+  async send(@Auth() auth: AuthContext, @MessageBody() body: MessageSendEvent) {
+    return { ok: true, message: mapMessage(await this.messages.send(auth, body)) };
+  }
+
+  @Authenticated({ permission: 'message.receipt' })
+  @SubscribeMessage('message.read')
+  async read(@Auth() auth: AuthContext, @MessageBody() body: MessageReadEvent) {
+    return { ok: true, ...(await this.messages.markRead(auth, body.threadId, body.uptoSeq)) };
+  }
+
+  @Authenticated({ permission: 'message.acknowledge' })
+  @SubscribeMessage('message.acknowledge')
+  async acknowledge(@Auth() auth: AuthContext, @MessageBody() body: MessageAcknowledgeEvent) {
+    const result = await this.messages.acknowledge(auth, body.messageId);
+    return { ok: true, messageId: result.messageId, acknowledgedAt: result.acknowledgedAt.toISOString() };
+  }
+
+  /** Tells the thread's other joined sockets that the caller is typing; at most one notice per 2 s. */
+  @Authenticated({ permission: 'message.receipt' })
+  @SubscribeMessage('typing')
+  async typing(@Auth() auth: AuthContext, @ConnectedSocket() socket: Socket, @MessageBody() body: ThreadRef) {
+    const threadId = body.threadId.toLowerCase();
+    const seen = this.lastTyping.get(socket) ?? new Map<string, number>();
+    this.lastTyping.set(socket, seen);
+    const now = this.clock.now().getTime();
+    if (now - (seen.get(threadId) ?? 0) < TYPING_INTERVAL_MS) return { ok: true, throttled: true };
+    seen.set(threadId, now);
+    await this.messages.typing(auth, threadId);
+    socket.to(threadRoom(threadId)).emit('typing', { threadId, providerId: auth.providerId });
+    return { ok: true };
+  }
+
+  /** Per-socket event budget; an event over it is answered `rate_limited` and never handled. */
+  private throttle(socket: Socket, packet: unknown[], next: (error?: Error) => void): void {
+    this.limiter.consume(socket.id).then(
+      () => next(),
+      (refusal: { msBeforeNext?: number }) => {
+        const ack = packet.at(-1);
+        const answer = {
+          ok: false,
+          error: {
+            code: 'rate_limited',
+            message: 'Too many events; slow down',
+            details: { retryAfterSeconds: Math.ceil((refusal.msBeforeNext ?? 1000) / 1000) },
+          },
+        };
+        if (typeof ack === 'function') ack(answer);
+        else socket.emit('error', answer.error);
+      },
+    );
+  }
+
+  private fanOut(event: ConsultEvent): void {
+    const rooms = event.recipientIds.map(providerRoom);
+    if (rooms.length === 0) return;
+    if (event.type === 'message.new')
+      this.namespace.to(rooms).emit('message.new', { message: mapMessage(event.message) });
+    else this.namespace.to(rooms).emit('receipt', event.receipt);
+  }
+
+  /**
+   * Consent events reach every gateway process (Postgres NOTIFY), so each acts on its own sockets
+   * only (`local`): a revoked recipient leaves the client's thread rooms and is told at once.
+   */
+  private async onConsentEvent(event: ConsentEvent): Promise<void> {
+    try {
+      if (event.type === 'emergency_access.opened') {
+        const rooms = event.careTeamIds.map(providerRoom);
+        if (rooms.length > 0) {
+          this.namespace.local.to(rooms).emit('client.notice', {
+            clientId: event.clientId,
+            kind: 'emergency_access',
+            providerId: event.providerId,
+            expiresAt: event.expiresAt,
+          });
+        }
+        return;
+      }
+      const cutOff = await this.access.uncovered(event.clientId, event.providerIds);
+      for (const providerId of cutOff) {
+        const threadIds = await this.messages.threadIdsOf(event.clientId, providerId);
+        const sockets = this.namespace.local.in(providerRoom(providerId));
+        sockets.socketsLeave(threadIds.map(threadRoom));
+        sockets.emit('access.revoked', { clientId: event.clientId, threadIds });
+      }
+    } catch (error) {
+      this.logger.error(
+        { type: event.type, error: error instanceof Error ? error.name : 'unknown' },
+        'consent event not applied',
+      );
+    }
   }
 }

@@ -16,7 +16,8 @@ function flatten(errors: ValidationError[], parent = ''): { field: string; probl
  */
 class ContractValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const forbidden = findForbiddenKey(value, metadata.type === 'body' ? 'body' : metadata.type);
+    // `custom` parameters (the socket, the caller) are the framework's objects, not input.
+    const forbidden = metadata.type === 'custom' ? undefined : findForbiddenKey(value, metadata.type);
     if (forbidden) {
       throw DomainException.invalid('Request validation failed', [{ field: forbidden, problems: ['forbidden'] }]);
     }
