@@ -8,8 +8,10 @@
  * descriptions), written out here on their own. They are never computed from libs/consent's
  * ACCESS_RULES: a table derived from the policy under test would agree with any bug in it.
  *
- * Not per client, so not here: /health, /api/me, /api/providers, /api/audit/verify, and
- * POST/GET /api/clients (the client list is held to GET /api/clients/:clientId in the spec).
+ * Not per client, so not here: /health, /api/me, /api/providers, /api/audit/verify,
+ * POST/GET /api/clients (the client list is held to GET /api/clients/:clientId in the spec) and
+ * GET /api/acknowledgements/overdue (held to the acknowledge rows in the spec). POST /api/threads
+ * and GET /api/threads?clientId= name no record in their path but act on one client: they are here.
  */
 
 /** Who calls. Every client of the matrix is registered by `therapist` (the care team). */
@@ -113,9 +115,47 @@ export const STATE_DESCRIPTIONS: Record<ConsentState, string> = {
   emergency: 'no consent; the recipients and the outsider each opened emergency access, still inside its 60 minutes',
 };
 
+/** The categories of the consent naming CONSENT_RECIPIENTS in each state (empty: no such consent). */
+export const RECIPIENT_CATEGORIES: Record<ConsentState, readonly string[]> = {
+  none: [],
+  active: ['general', 'symptoms', 'medications'],
+  expired: ['general', 'symptoms', 'medications'],
+  revoked: ['general', 'symptoms', 'medications'],
+  category: ['medications'],
+  emergency: [],
+};
+/** The states whose recipients' consent is live (neither expired nor revoked) when the rows run. */
+const LIVE_CONSENT_STATES: readonly ConsentState[] = ['active', 'category'];
+
 /**
- * Every client also has a "bystander" consent naming a provider who is none of the callers: the
- * target of the revoke rows, so a successful revocation changes no caller's access.
+ * The threads of each state's client, all opened while the state's consent was still live (a
+ * thread may only hold covered providers, so before it expired or was revoked):
+ * - "the state's thread", opened by the therapist with every recipient the state's consent named
+ *   (threadParticipants). In it the medication-change sender (below) posted a medication change
+ *   (clinical acknowledgement due in a day, so overdue when the rows run) and the therapist a note
+ *   tagged `medications`. Every thread row but POST participants aims at this thread or its messages.
+ * - "the participants thread", opened by the therapist with the same participants: POST participants
+ *   adds the bystander to it (the bystander's `general` consent covers them while those rows run).
+ * - "the psychiatrist's own thread", where the consent named the psychiatrist: opened by them alone.
+ *   Nobody else takes part, the care team included.
+ * In the emergency state the openers of emergency access take part in no thread.
+ */
+export function threadParticipants(state: ConsentState): Caller[] {
+  return ['therapist', ...(RECIPIENT_CATEGORIES[state].length > 0 ? CONSENT_RECIPIENTS : [])];
+}
+/** Who posted the medication change: the psychiatrist where they take part, else the therapist. */
+export function medicationChangeSender(state: ConsentState): Caller {
+  return threadParticipants(state).includes('psychiatrist') ? 'psychiatrist' : 'therapist';
+}
+
+/**
+ * Every client also has a "bystander" consent naming a provider who is none of the callers (for
+ * `general`): the target of the revoke rows, so a successful revocation changes no caller's access.
+ *
+ * What the thread routes are called with: POST thread names the state's client and the
+ * psychiatrist as the one other participant; GET threads asks for the state's client; the message
+ * sends are `note`s tagged with the category in the route's name; POST read reads up to sequence 1;
+ * the acknowledge rows acknowledge the medication change, or the note (which takes none).
  */
 export const ROUTES = {
   'GET client': { method: 'GET', path: '/api/clients/:clientId', writes: false },
@@ -125,11 +165,27 @@ export const ROUTES = {
   'POST consents': { method: 'POST', path: '/api/clients/:clientId/consents', writes: true },
   'POST revoke': { method: 'POST', path: '/api/consents/:consentId/revoke', writes: true },
   'POST emergency-access': { method: 'POST', path: '/api/clients/:clientId/emergency-access', writes: true },
+  'POST thread': { method: 'POST', path: '/api/threads', writes: true },
+  'GET threads': { method: 'GET', path: '/api/threads', writes: false },
+  'GET thread': { method: 'GET', path: '/api/threads/:threadId', writes: false },
+  'GET messages': { method: 'GET', path: '/api/threads/:threadId/messages', writes: false },
+  'POST message general': { method: 'POST', path: '/api/threads/:threadId/messages', writes: true },
+  'POST message medications': { method: 'POST', path: '/api/threads/:threadId/messages', writes: true },
+  'POST read': { method: 'POST', path: '/api/threads/:threadId/read', writes: true },
+  'POST participants': { method: 'POST', path: '/api/threads/:threadId/participants', writes: true },
+  'POST ack medication_change': { method: 'POST', path: '/api/messages/:messageId/acknowledge', writes: true },
+  'POST ack note': { method: 'POST', path: '/api/messages/:messageId/acknowledge', writes: true },
 } as const;
 export type RouteName = keyof typeof ROUTES;
 export const ROUTE_NAMES = Object.keys(ROUTES) as RouteName[];
 
-export type Outcome = 'ok' | 'not_found';
+/**
+ * `not_found` is also what a caller without access gets (DESIGN.md: they learn nothing, not even
+ * that the record exists), so it comes before any other refusal; `consent_required` (403): the
+ * caller may act, but the consent does not cover every participant; `invalid` (400): the caller
+ * may act, but not on this record (acknowledging their own message, or one that takes none).
+ */
+export type Outcome = 'ok' | 'not_found' | 'consent_required' | 'invalid';
 
 export interface MatrixRow {
   route: RouteName;
@@ -148,23 +204,59 @@ interface Standing {
    * scope clinical content (messages, the safety plan), not the client's identity or consents.
    */
   liveConsent: boolean;
+  /** The categories that live consent names (none without one). */
+  liveCategories: readonly string[];
   openEmergencyAccess: boolean;
+  /** Takes part in the state's thread (and its participants thread). */
+  participant: boolean;
+  /** Posted the state's medication change. */
+  medicationChangeSender: boolean;
 }
 
 function standing(caller: Caller, state: ConsentState): Standing {
   const profile = CALLER_PROFILES[caller];
   const home = profile.organisation === 'home';
+  const liveConsent = CONSENT_RECIPIENTS.includes(caller) && LIVE_CONSENT_STATES.includes(state);
   return {
     careTeam: caller === 'therapist',
     organisationAdmin: home && profile.role === 'admin',
     organisationClinician: home && profile.role !== 'admin',
-    liveConsent: CONSENT_RECIPIENTS.includes(caller) && (state === 'active' || state === 'category'),
+    liveConsent,
+    liveCategories: liveConsent ? RECIPIENT_CATEGORIES[state] : [],
     openEmergencyAccess: EMERGENCY_OPENERS.includes(caller) && state === 'emergency',
+    participant: threadParticipants(state).includes(caller),
+    medicationChangeSender: medicationChangeSender(state) === caller,
   };
 }
 
 /**
- * The rules, one line per route (DESIGN.md Security and the permission descriptions):
+ * Whether the care team or a live consent covers the provider: for `category`, or without one for
+ * anything at all (what a participant of a thread must be).
+ */
+const covers = (s: Standing, category?: string) =>
+  s.careTeam || (s.liveConsent && (category === undefined || s.liveCategories.includes(category)));
+
+/** The participants of the state's thread whom nothing covers for `category` now. */
+export function uncoveredParticipants(state: ConsentState, category: string): Caller[] {
+  return threadParticipants(state).filter((who) => !covers(standing(who, state), category));
+}
+
+/** A thread's clinical conversation: its participants the care team or a live consent covers. */
+const converses = (s: Standing) => s.participant && (s.careTeam || s.liveConsent);
+
+const okIf = (may: boolean): Outcome => (may ? 'ok' : 'not_found');
+
+/** Sending a message tagged `category` into the state's thread. */
+const send =
+  (category: string) =>
+  (s: Standing, state: ConsentState): Outcome => {
+    if (!(s.participant && covers(s, category))) return 'not_found';
+    return uncoveredParticipants(state, category).length === 0 ? 'ok' : 'consent_required';
+  };
+
+/**
+ * The rules, one line per route (DESIGN.md Security and The consult thread, the permission
+ * descriptions):
  * - a client's identifying details, its consents and the notices to its care team: its care team,
  *   the recipients of a live consent, whoever holds open emergency access (read-only), and the
  *   organisation's admins;
@@ -172,20 +264,57 @@ function standing(caller: Caller, state: ConsentState): Standing {
  *   organisation's admins, not an emergency reader;
  * - recording and revoking consent: the care team only;
  * - breaking the glass: any clinician of the client's organisation, never an admin;
+ * - opening a thread: the care team and live-consent recipients (any category); every participant
+ *   must be covered, else consent_required;
+ * - a client's thread list: the care team and live-consent recipients (the threads they take part
+ *   in) and emergency readers (every thread); a thread and its messages: its participants whom the
+ *   care team or a live consent covers, and emergency readers of the client; admins never;
+ * - sending: a participant covered for the message's category (care team: any); refused with
+ *   consent_required while any participant is not covered for it; emergency access never writes;
+ * - read receipts, adding participants, clinical acknowledgements: participants the care team or a
+ *   live consent covers; only a medication change or safety concern, and never by its sender, is
+ *   acknowledged (else invalid);
  * - another organisation never reaches anything, admin or not.
  */
-const MAY: Record<RouteName, (s: Standing) => boolean> = {
-  'GET client': (s) => s.careTeam || s.liveConsent || s.openEmergencyAccess || s.organisationAdmin,
-  'GET notices': (s) => s.careTeam || s.liveConsent || s.openEmergencyAccess || s.organisationAdmin,
-  'GET consents': (s) => s.careTeam || s.liveConsent || s.openEmergencyAccess || s.organisationAdmin,
-  'GET access-report': (s) => s.careTeam || s.liveConsent || s.organisationAdmin,
-  'POST consents': (s) => s.careTeam,
-  'POST revoke': (s) => s.careTeam,
-  'POST emergency-access': (s) => s.organisationClinician,
+const RULES: Record<RouteName, (s: Standing, state: ConsentState) => Outcome> = {
+  'GET client': (s) => okIf(s.careTeam || s.liveConsent || s.openEmergencyAccess || s.organisationAdmin),
+  'GET notices': (s) => okIf(s.careTeam || s.liveConsent || s.openEmergencyAccess || s.organisationAdmin),
+  'GET consents': (s) => okIf(s.careTeam || s.liveConsent || s.openEmergencyAccess || s.organisationAdmin),
+  'GET access-report': (s) => okIf(s.careTeam || s.liveConsent || s.organisationAdmin),
+  'POST consents': (s) => okIf(s.careTeam),
+  'POST revoke': (s) => okIf(s.careTeam),
+  'POST emergency-access': (s) => okIf(s.organisationClinician),
+  'POST thread': (s, state) => {
+    if (!(s.organisationClinician && (s.careTeam || s.liveConsent))) return 'not_found';
+    return covers(standing('psychiatrist', state)) ? 'ok' : 'consent_required';
+  },
+  'GET threads': (s) => okIf(s.careTeam || s.liveConsent || s.openEmergencyAccess),
+  'GET thread': (s) => okIf(converses(s) || s.openEmergencyAccess),
+  'GET messages': (s) => okIf(converses(s) || s.openEmergencyAccess),
+  'POST message general': send('general'),
+  'POST message medications': send('medications'),
+  'POST read': (s) => okIf(converses(s)),
+  'POST participants': (s) => okIf(converses(s)),
+  'POST ack medication_change': (s) => (!converses(s) ? 'not_found' : s.medicationChangeSender ? 'invalid' : 'ok'),
+  'POST ack note': (s) => (!converses(s) ? 'not_found' : 'invalid'),
 };
 
 export function expectedOutcome(route: RouteName, caller: Caller, state: ConsentState): Outcome {
-  return MAY[route](standing(caller, state)) ? 'ok' : 'not_found';
+  return RULES[route](standing(caller, state), state);
+}
+
+/** The participants whom a consent_required answer must name. */
+export function expectedUncovered(route: RouteName, state: ConsentState): Caller[] {
+  switch (route) {
+    case 'POST thread':
+      return ['psychiatrist'];
+    case 'POST message general':
+      return uncoveredParticipants(state, 'general');
+    case 'POST message medications':
+      return uncoveredParticipants(state, 'medications');
+    default:
+      throw new Error(`${route} never answers consent_required`);
+  }
 }
 
 /** Why GET /api/clients/:clientId lets the caller in (its `access` field), when it does. */
@@ -198,15 +327,44 @@ export function expectedBasis(caller: Caller, state: ConsentState): 'care_team' 
   throw new Error(`${caller} has no access in state ${state}`);
 }
 
+/**
+ * Why the caller may read the state's threads, when they may: an emergency reader sees every
+ * thread of the client and every message whole; a consent recipient sees only the threads they
+ * take part in, and a message's body only when their consent names its category.
+ */
+export function expectedThreadBasis(caller: Caller, state: ConsentState): 'care_team' | 'consent' | 'emergency' {
+  const s = standing(caller, state);
+  if (s.careTeam) return 'care_team';
+  if (s.liveConsent) return 'consent';
+  if (s.openEmergencyAccess) return 'emergency';
+  throw new Error(`${caller} reads no thread in state ${state}`);
+}
+
+/**
+ * Rows where the service answers otherwise than the product promise above, pending the lead's
+ * decision: READABLE_MATRIX keeps the promise; the spec holds the service to `service` (so a fix
+ * shows up as a failure asking to drop the entry) and checks each entry still disagrees.
+ */
+export interface Disagreement {
+  route: RouteName;
+  caller: Caller;
+  state: ConsentState;
+  service: Outcome;
+  why: string;
+}
+export const KNOWN_DISAGREEMENTS: readonly Disagreement[] = [];
+
 export const ACCESS_MATRIX: readonly MatrixRow[] = ROUTE_NAMES.flatMap((route) =>
   CONSENT_STATES.flatMap((state) =>
     CALLERS.map((caller) => ({ route, caller, state, expected: expectedOutcome(route, caller, state) })),
   ),
 );
 
+const CELLS: Record<Outcome, string> = { ok: 'ok', not_found: '404', consent_required: '403', invalid: '400' };
+
 /** The matrix as the table below: a route per block, a caller per line, a state per column. */
 export function renderMatrix(rows: readonly MatrixRow[]): string {
-  const cell = (outcome: Outcome | undefined) => (outcome === 'ok' ? 'ok' : outcome === 'not_found' ? '404' : '?');
+  const cell = (outcome: Outcome | undefined) => (outcome === undefined ? '?' : CELLS[outcome]);
   const lines = [['route', 'caller', ...CONSENT_STATES]];
   for (const route of ROUTE_NAMES) {
     for (const caller of CALLERS) {
@@ -227,63 +385,146 @@ export function renderMatrix(rows: readonly MatrixRow[]): string {
     .join('\n');
 }
 
-/** The reviewed expectations ('404' is not_found, with the same body as a client that does not exist). */
+/**
+ * The reviewed expectations: '404' is not_found, with the same body as a record that does not
+ * exist; '403' consent_required; '400' invalid.
+ */
 export const READABLE_MATRIX = `
-route                  caller               none  active  expired  revoked  category  emergency
-GET client             therapist            ok    ok      ok       ok       ok        ok
-                       psychiatrist         404   ok      404      404      ok        ok
-                       care_manager         404   ok      404      404      ok        ok
-                       primary_care         404   ok      404      404      ok        ok
-                       admin                ok    ok      ok       ok       ok        ok
-                       outsider             404   404     404      404      404       ok
-                       other_org_clinician  404   404     404      404      404       404
-                       other_org_admin      404   404     404      404      404       404
-GET notices            therapist            ok    ok      ok       ok       ok        ok
-                       psychiatrist         404   ok      404      404      ok        ok
-                       care_manager         404   ok      404      404      ok        ok
-                       primary_care         404   ok      404      404      ok        ok
-                       admin                ok    ok      ok       ok       ok        ok
-                       outsider             404   404     404      404      404       ok
-                       other_org_clinician  404   404     404      404      404       404
-                       other_org_admin      404   404     404      404      404       404
-GET consents           therapist            ok    ok      ok       ok       ok        ok
-                       psychiatrist         404   ok      404      404      ok        ok
-                       care_manager         404   ok      404      404      ok        ok
-                       primary_care         404   ok      404      404      ok        ok
-                       admin                ok    ok      ok       ok       ok        ok
-                       outsider             404   404     404      404      404       ok
-                       other_org_clinician  404   404     404      404      404       404
-                       other_org_admin      404   404     404      404      404       404
-GET access-report      therapist            ok    ok      ok       ok       ok        ok
-                       psychiatrist         404   ok      404      404      ok        404
-                       care_manager         404   ok      404      404      ok        404
-                       primary_care         404   ok      404      404      ok        404
-                       admin                ok    ok      ok       ok       ok        ok
-                       outsider             404   404     404      404      404       404
-                       other_org_clinician  404   404     404      404      404       404
-                       other_org_admin      404   404     404      404      404       404
-POST consents          therapist            ok    ok      ok       ok       ok        ok
-                       psychiatrist         404   404     404      404      404       404
-                       care_manager         404   404     404      404      404       404
-                       primary_care         404   404     404      404      404       404
-                       admin                404   404     404      404      404       404
-                       outsider             404   404     404      404      404       404
-                       other_org_clinician  404   404     404      404      404       404
-                       other_org_admin      404   404     404      404      404       404
-POST revoke            therapist            ok    ok      ok       ok       ok        ok
-                       psychiatrist         404   404     404      404      404       404
-                       care_manager         404   404     404      404      404       404
-                       primary_care         404   404     404      404      404       404
-                       admin                404   404     404      404      404       404
-                       outsider             404   404     404      404      404       404
-                       other_org_clinician  404   404     404      404      404       404
-                       other_org_admin      404   404     404      404      404       404
-POST emergency-access  therapist            ok    ok      ok       ok       ok        ok
-                       psychiatrist         ok    ok      ok       ok       ok        ok
-                       care_manager         ok    ok      ok       ok       ok        ok
-                       primary_care         ok    ok      ok       ok       ok        ok
-                       admin                404   404     404      404      404       404
-                       outsider             ok    ok      ok       ok       ok        ok
-                       other_org_clinician  404   404     404      404      404       404
-                       other_org_admin      404   404     404      404      404       404
+route                       caller               none  active  expired  revoked  category  emergency
+GET client                  therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        ok
+                            care_manager         404   ok      404      404      ok        ok
+                            primary_care         404   ok      404      404      ok        ok
+                            admin                ok    ok      ok       ok       ok        ok
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+GET notices                 therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        ok
+                            care_manager         404   ok      404      404      ok        ok
+                            primary_care         404   ok      404      404      ok        ok
+                            admin                ok    ok      ok       ok       ok        ok
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+GET consents                therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        ok
+                            care_manager         404   ok      404      404      ok        ok
+                            primary_care         404   ok      404      404      ok        ok
+                            admin                ok    ok      ok       ok       ok        ok
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+GET access-report           therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        404
+                            care_manager         404   ok      404      404      ok        404
+                            primary_care         404   ok      404      404      ok        404
+                            admin                ok    ok      ok       ok       ok        ok
+                            outsider             404   404     404      404      404       404
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+POST consents               therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   404     404      404      404       404
+                            care_manager         404   404     404      404      404       404
+                            primary_care         404   404     404      404      404       404
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       404
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+POST revoke                 therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   404     404      404      404       404
+                            care_manager         404   404     404      404      404       404
+                            primary_care         404   404     404      404      404       404
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       404
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+POST emergency-access       therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         ok    ok      ok       ok       ok        ok
+                            care_manager         ok    ok      ok       ok       ok        ok
+                            primary_care         ok    ok      ok       ok       ok        ok
+                            admin                404   404     404      404      404       404
+                            outsider             ok    ok      ok       ok       ok        ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+POST thread                 therapist            403   ok      403      403      ok        403
+                            psychiatrist         404   ok      404      404      ok        404
+                            care_manager         404   ok      404      404      ok        404
+                            primary_care         404   ok      404      404      ok        404
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       404
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+GET threads                 therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        ok
+                            care_manager         404   ok      404      404      ok        ok
+                            primary_care         404   ok      404      404      ok        ok
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+GET thread                  therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        ok
+                            care_manager         404   ok      404      404      ok        ok
+                            primary_care         404   ok      404      404      ok        ok
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+GET messages                therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        ok
+                            care_manager         404   ok      404      404      ok        ok
+                            primary_care         404   ok      404      404      ok        ok
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+POST message general        therapist            ok    ok      403      403      403       ok
+                            psychiatrist         404   ok      404      404      404       404
+                            care_manager         404   ok      404      404      404       404
+                            primary_care         404   ok      404      404      404       404
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       404
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+POST message medications    therapist            ok    ok      403      403      ok        ok
+                            psychiatrist         404   ok      404      404      ok        404
+                            care_manager         404   ok      404      404      ok        404
+                            primary_care         404   ok      404      404      ok        404
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       404
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+POST read                   therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        404
+                            care_manager         404   ok      404      404      ok        404
+                            primary_care         404   ok      404      404      ok        404
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       404
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+POST participants           therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        404
+                            care_manager         404   ok      404      404      ok        404
+                            primary_care         404   ok      404      404      ok        404
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       404
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+POST ack medication_change  therapist            400   ok      ok       ok       ok        400
+                            psychiatrist         404   400     404      404      400       404
+                            care_manager         404   ok      404      404      ok        404
+                            primary_care         404   ok      404      404      ok        404
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       404
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+POST ack note               therapist            400   400     400      400      400       400
+                            psychiatrist         404   400     404      404      400       404
+                            care_manager         404   400     404      404      400       404
+                            primary_care         404   400     404      404      400       404
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       404
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
 `.trim();
