@@ -75,6 +75,12 @@ describe('consult service endpoints and their permissions', () => {
         handler: 'ThreadsController.history',
         access: 'thread.read',
       },
+      {
+        transport: 'http',
+        endpoint: 'GET /api/threads/:threadId/referrals',
+        handler: 'ThreadsController.referralList',
+        access: 'thread.read',
+      },
       { transport: 'http', endpoint: 'GET /health', handler: 'HealthController.check', access: 'public' },
       {
         transport: 'http',
@@ -105,6 +111,18 @@ describe('consult service endpoints and their permissions', () => {
         endpoint: 'POST /api/messages/:messageId/acknowledge',
         handler: 'ThreadsController.acknowledge',
         access: 'message.acknowledge',
+      },
+      {
+        transport: 'http',
+        endpoint: 'POST /api/messages/:messageId/amend',
+        handler: 'ThreadsController.amend',
+        access: 'message.correct',
+      },
+      {
+        transport: 'http',
+        endpoint: 'POST /api/messages/:messageId/entered-in-error',
+        handler: 'ThreadsController.enteredInError',
+        access: 'message.correct',
       },
       {
         transport: 'http',

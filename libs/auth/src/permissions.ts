@@ -38,6 +38,10 @@ export const PERMISSIONS = {
   'message.send': { roles: CLINICAL_ROLES, description: 'Send a message in a thread, within the consent’s categories' },
   'message.receipt': { roles: CLINICAL_ROLES, description: 'Mark a thread’s messages delivered or read' },
   'message.acknowledge': { roles: CLINICAL_ROLES, description: 'Acknowledge a medication change or safety concern' },
+  'message.correct': {
+    roles: CLINICAL_ROLES,
+    description: 'Amend one’s own message or mark it entered in error, within the consent’s categories',
+  },
   'acknowledgement.read': { roles: CLINICAL_ROLES, description: 'List the acknowledgements one owes and is owed' },
   'audit.verify': { roles: ['admin'], description: 'Verify the audit trail’s hash chain' },
 } as const satisfies Record<string, PermissionGrant>;

@@ -52,6 +52,7 @@ export const ACCESS_RULES = {
   'message.send': rule('thread', { careTeam: true, consent: 'category', participant: true }),
   'message.receipt': rule('thread', { careTeam: true, consent: 'any', participant: true }),
   'message.acknowledge': rule('message', { careTeam: true, consent: 'any', participant: true }),
+  'message.correct': rule('message', { careTeam: true, consent: 'category', participant: true }),
 } as const satisfies Record<string, AccessRule>;
 
 export type ClientPermission = keyof typeof ACCESS_RULES;

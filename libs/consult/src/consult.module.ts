@@ -2,9 +2,12 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Clock } from '@sharedcare/common';
 import { ConsultEvents } from './consult-events.js';
+import { CorrectionsService } from './corrections.service.js';
 import { MessageReader } from './message-reader.js';
 import { Message, MessageAcknowledgement, Referral } from './message.entity.js';
 import { MessagesService } from './messages.service.js';
+import { ReferralsRepository } from './referrals.repository.js';
+import { ReferralsService } from './referrals.service.js';
 import { Thread, ThreadParticipant } from './thread.entity.js';
 import { ThreadsRepository } from './threads.repository.js';
 import { ThreadsService } from './threads.service.js';
@@ -25,12 +28,15 @@ export class ConsultModule {
       providers: [
         { provide: Clock, useValue: options.clock },
         ThreadsRepository,
+        ReferralsRepository,
         MessageReader,
         ConsultEvents,
         ThreadsService,
         MessagesService,
+        ReferralsService,
+        CorrectionsService,
       ],
-      exports: [ThreadsService, MessagesService, ConsultEvents],
+      exports: [ThreadsService, MessagesService, ReferralsService, CorrectionsService, ConsultEvents],
     };
   }
 }

@@ -8,4 +8,8 @@ export * from './message-reader.js';
 export * from './threads.repository.js';
 export * from './threads.service.js';
 export * from './messages.service.js';
+export * from './referrals.js';
+export * from './referrals.repository.js';
+export * from './referrals.service.js';
+export * from './corrections.service.js';
 export * from './consult.module.js';

@@ -8,7 +8,18 @@ import { CRISIS_LINE } from './message-vocabulary.js';
 
 const bodyContext = (messageId: string) => `message.body:${messageId}`;
 
-/** Seals and opens message bodies (per client, bound to the message) and shapes what readers see. */
+/** What an amendment seals: its body and, when given, why the original was amended. */
+interface AmendmentEnvelope {
+  body: MessageBody;
+  reason?: string;
+}
+
+/**
+ * Seals and opens message bodies (per client, bound to the message) and shapes what readers see.
+ * An amendment (a message with `amendsMessageId`) seals an envelope with its reason beside the
+ * body, so the reason is as protected, and as withheld, as the body; the column decides which
+ * shape a sealed payload has, never the payload itself.
+ */
 @Injectable()
 export class MessageReader {
   constructor(private readonly keyring: ClientKeyring) {}
@@ -17,10 +28,18 @@ export class MessageReader {
     return this.keyring.encryptForClient(clientId, JSON.stringify(body), bodyContext(messageId));
   }
 
+  /** Seals an amendment's body with its reason; open it with {@link open} (its `amendsMessageId` is set). */
+  sealAmendment(clientId: string, messageId: string, body: MessageBody, reason?: string): Promise<string> {
+    const envelope: AmendmentEnvelope = reason === undefined ? { body } : { body, reason };
+    return this.keyring.encryptForClient(clientId, JSON.stringify(envelope), bodyContext(messageId));
+  }
+
   async open(message: Message): Promise<MessageView> {
-    const body = JSON.parse(
+    const payload: unknown = JSON.parse(
       await this.keyring.decryptTextForClient(message.clientId, message.bodySealed, bodyContext(message.id)),
-    ) as MessageBody | SystemBody;
+    );
+    const amendment = message.amendsMessageId === null ? null : (payload as AmendmentEnvelope);
+    const body = amendment ? amendment.body : (payload as MessageBody | SystemBody);
     const imminent = message.kind === 'safety_concern' && (body as SafetyConcernBody).riskLevel === 'imminent';
     return {
       messageId: message.id,
@@ -39,6 +58,7 @@ export class MessageReader {
       state: message.state,
       stateChangedAt: message.stateChangedAt,
       stateChangedBy: message.stateChangedBy,
+      ...(amendment?.reason === undefined ? {} : { amendmentReason: amendment.reason }),
       ...(imminent ? { crisisLine: { ...CRISIS_LINE } } : {}),
       ...(message.category === 'substance_use' ? { redisclosureNotice: REDISCLOSURE_NOTICE } : {}),
     };

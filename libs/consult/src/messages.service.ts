@@ -9,12 +9,15 @@ import {
   type MedicationChangeBody,
   type MessageBody,
   parseMessageBody,
+  type ReferralBody,
   type SafetyConcernBody,
 } from './message-bodies.js';
 import { MessageReader } from './message-reader.js';
 import type { MessageView } from './message-view.js';
 import type { MessageKind } from './message-vocabulary.js';
-import { ThreadsRepository } from './threads.repository.js';
+import { followUpTransition, isReferralOpening, type ReferralUpdate } from './referrals.js';
+import { ReferralsRepository } from './referrals.repository.js';
+import { ThreadsRepository, type WithinSend } from './threads.repository.js';
 
 export interface SendMessageInput {
   threadId: string;
@@ -44,6 +47,31 @@ export const ACKNOWLEDGE_WITHIN = { default: 24 * HOUR, imminent: HOUR, longest:
 const NEEDS_ACKNOWLEDGEMENT: readonly MessageKind[] = ['medication_change', 'safety_concern'];
 export const HISTORY_PAGE_MAX = 200;
 
+/** When a clinical acknowledgement of a new message (a send or an amendment) falls due, if it needs one. */
+export function acknowledgementDue(kind: MessageKind, body: MessageBody, now: Date, imminent: boolean): Date | null {
+  if (!NEEDS_ACKNOWLEDGEMENT.includes(kind)) return null;
+  const asked = (body as MedicationChangeBody | SafetyConcernBody).acknowledgeBy;
+  if (asked === undefined)
+    return new Date(now.getTime() + (imminent ? ACKNOWLEDGE_WITHIN.imminent : ACKNOWLEDGE_WITHIN.default));
+  const due = new Date(asked);
+  if (due.getTime() <= now.getTime() || due.getTime() > now.getTime() + ACKNOWLEDGE_WITHIN.longest) {
+    throw DomainException.invalid('acknowledgeBy must be in the future and within 30 days', [
+      { field: 'body.acknowledgeBy', problems: ['range'] },
+    ]);
+  }
+  return due;
+}
+
+export function isImminent(kind: MessageKind, body: MessageBody): boolean {
+  return kind === 'safety_concern' && (body as SafetyConcernBody).riskLevel === 'imminent';
+}
+
+/** The body and everything said about it withheld: the reader's consent no longer covers its category. */
+function withhold(view: MessageView): ReadableMessage {
+  const { referralStatus: _status, amendmentReason: _reason, ...rest } = view;
+  return { ...rest, body: null, withheld: 'consent_required' };
+}
+
 /**
  * Messages (issue 4): sent once per `clientMessageId`, acknowledged to the sender only after the
  * commit, then fanned out; history after a sequence; delivered/read receipts; clinical
@@ -55,11 +83,18 @@ export class MessagesService {
     private readonly access: AccessService,
     private readonly threads: ThreadsRepository,
     private readonly reader: MessageReader,
+    private readonly referrals: ReferralsRepository,
     private readonly events: ConsultEvents,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * Stores a message once per `clientMessageId`. A `referral` opening opens a referral (`sent`); a
+   * follow-up moves the referral it names, in the same transaction as the message, or neither is
+   * stored (`invalid` for no such referral in the thread or the referral's own sender answering,
+   * `conflict` for a change its status does not allow).
+   */
   async send(auth: AuthContext, input: SendMessageInput): Promise<MessageView> {
     const body = parseMessageBody(input.kind, input.body);
     const [grant] = (
@@ -72,7 +107,7 @@ export class MessagesService {
     ).values();
     const threadId = input.threadId.toLowerCase();
     const retried = await this.threads.findSent(threadId, auth.providerId, input.clientMessageId);
-    if (retried) return this.reader.open(retried);
+    if (retried) return this.withReferralStatus(await this.reader.open(retried));
 
     const participantIds = (await this.threads.participants([threadId])).map((participant) => participant.providerId);
     const uncovered = await this.access.uncovered(grant.clientId, participantIds, input.category);
@@ -98,25 +133,30 @@ export class MessagesService {
     }
     const now = this.clock.now();
     const id = randomUUID();
-    const imminent = input.kind === 'safety_concern' && (body as SafetyConcernBody).riskLevel === 'imminent';
-    const { message, created } = await this.threads.send({
-      id,
-      threadId,
-      clientId: grant.clientId,
-      senderId: auth.providerId,
-      clientMessageId: input.clientMessageId,
-      kind: input.kind,
-      category: input.category,
-      bodySealed: await this.reader.seal(grant.clientId, id, body),
-      createdAt: now,
-      priority: imminent,
-      acknowledgeBy: this.acknowledgeBy(input.kind, body, now, imminent),
-      amendsMessageId: null,
-      state: 'current',
-      stateChangedAt: null,
-      stateChangedBy: null,
-    });
-    const view = await this.reader.open(message);
+    const imminent = isImminent(input.kind, body);
+    const withinTransaction =
+      input.kind === 'referral' ? this.referralChange(auth, body as ReferralBody, now) : undefined;
+    const { message, created } = await this.threads.send(
+      {
+        id,
+        threadId,
+        clientId: grant.clientId,
+        senderId: auth.providerId,
+        clientMessageId: input.clientMessageId,
+        kind: input.kind,
+        category: input.category,
+        bodySealed: await this.reader.seal(grant.clientId, id, body),
+        createdAt: now,
+        priority: imminent,
+        acknowledgeBy: acknowledgementDue(input.kind, body, now, imminent),
+        amendsMessageId: null,
+        state: 'current',
+        stateChangedAt: null,
+        stateChangedBy: null,
+      },
+      withinTransaction,
+    );
+    const view = await this.withReferralStatus(await this.reader.open(message));
     if (!created) return view;
     await this.audit.record(
       callerEntry(auth, {
@@ -144,11 +184,16 @@ export class MessagesService {
     const id = threadId.toLowerCase();
     const rows = await this.threads.messagesAfter(id, page.afterSeq, page.limit);
     const everything = grant.basis !== 'consent';
+    const statuses = await this.referrals.statuses(rows.filter((row) => row.kind === 'referral').map((row) => row.id));
     const messages = await Promise.all(
       rows.map(async (row): Promise<ReadableMessage> => {
-        const view = await this.reader.open(row);
-        if (everything || row.kind === 'system' || grant.categories.includes(row.category)) return view;
-        return { ...view, body: null, withheld: 'consent_required' };
+        const opened = await this.reader.open(row);
+        const status = statuses.get(row.id);
+        const view = status === undefined ? opened : { ...opened, referralStatus: status };
+        // Thread notices are general; a notice about a message (entered in error) carries its category.
+        const notice = row.kind === 'system' && row.category === 'general';
+        if (everything || notice || grant.categories.includes(row.category)) return view;
+        return withhold(view);
       }),
     );
     await this.audit.record(
@@ -257,6 +302,42 @@ export class MessagesService {
     };
   }
 
+  /**
+   * The in-transaction half of a referral message: an opening opens its referral (`sent`); a
+   * follow-up is checked against the referral it names, locked, and moves it with an optimistic
+   * update on the status it must still have.
+   */
+  private referralChange(auth: AuthContext, body: ReferralBody, now: Date): WithinSend {
+    return async (manager, message) => {
+      if (isReferralOpening(body)) {
+        await this.referrals.open(manager, {
+          messageId: message.id,
+          threadId: message.threadId,
+          clientId: message.clientId,
+          direction: body.direction as string,
+          status: 'sent',
+          updatedAt: now,
+          updatedBy: auth.providerId,
+        });
+        return;
+      }
+      const to = body.status as ReferralUpdate;
+      const referralId = (body.referralMessageId as string).toLowerCase();
+      const referral = await this.referrals.lockInThread(manager, referralId, message.threadId);
+      const from = followUpTransition(referral, auth.providerId, to);
+      if (!(await this.referrals.move(manager, { messageId: referralId, from, to, at: now, by: auth.providerId }))) {
+        throw DomainException.conflict('The referral changed meanwhile');
+      }
+    };
+  }
+
+  /** A referral opening's view with where its referral stands now. */
+  private async withReferralStatus(view: MessageView): Promise<MessageView> {
+    if (view.kind !== 'referral') return view;
+    const status = (await this.referrals.statuses([view.messageId])).get(view.messageId);
+    return status === undefined ? view : { ...view, referralStatus: status };
+  }
+
   private async receipt(
     auth: AuthContext,
     threadId: string,
@@ -276,19 +357,5 @@ export class MessagesService {
       receipt: { threadId, providerId: auth.providerId, kind, uptoSeq: position },
     });
     return position;
-  }
-
-  private acknowledgeBy(kind: MessageKind, body: MessageBody, now: Date, imminent: boolean): Date | null {
-    if (!NEEDS_ACKNOWLEDGEMENT.includes(kind)) return null;
-    const asked = (body as MedicationChangeBody | SafetyConcernBody).acknowledgeBy;
-    if (asked === undefined)
-      return new Date(now.getTime() + (imminent ? ACKNOWLEDGE_WITHIN.imminent : ACKNOWLEDGE_WITHIN.default));
-    const due = new Date(asked);
-    if (due.getTime() <= now.getTime() || due.getTime() > now.getTime() + ACKNOWLEDGE_WITHIN.longest) {
-      throw DomainException.invalid('acknowledgeBy must be in the future and within 30 days', [
-        { field: 'body.acknowledgeBy', problems: ['range'] },
-      ]);
-    }
-    return due;
   }
 }

@@ -1,11 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, type EntityManager, In } from 'typeorm';
-import { Message, MessageAcknowledgement } from './message.entity.js';
+import { Message, MessageAcknowledgement, type MessageState } from './message.entity.js';
 import { Thread, ThreadParticipant } from './thread.entity.js';
 
 /** A message to append: everything but its sequence, which the sending transaction assigns. */
 export type PendingMessage = Omit<Message, 'seq'>;
+
+/**
+ * Work that must commit or roll back with a newly appended message (a referral it opens or moves,
+ * the original it amends). Runs after the message is stored, under the thread's row lock; throwing
+ * rolls the message back too.
+ */
+export type WithinSend = (manager: EntityManager, message: Message) => Promise<void>;
 
 class DuplicateSend extends Error {}
 
@@ -45,14 +52,16 @@ export class ThreadsRepository {
 
   /**
    * Appends a message with the next sequence number of its thread, or returns the message the same
-   * sender already sent with the same `clientMessageId` (an idempotent retry, whatever its body).
+   * sender already sent with the same `clientMessageId` (an idempotent retry, whatever its body;
+   * `withinTransaction` does not run again for it).
    */
-  async send(pending: PendingMessage): Promise<{ message: Message; created: boolean }> {
+  async send(pending: PendingMessage, withinTransaction?: WithinSend): Promise<{ message: Message; created: boolean }> {
     try {
       const message = await this.dataSource.transaction(async (manager) => {
         const appended = await appendMessage(manager, pending);
         // Roll back so the sequence number taken for the duplicate is given back: no gaps.
         if (!appended) throw new DuplicateSend();
+        await withinTransaction?.(manager, appended);
         return appended;
       });
       return { message, created: true };
@@ -72,6 +81,21 @@ export class ThreadsRepository {
       if (!message) throw new Error('duplicate system message');
       return message;
     });
+  }
+
+  /**
+   * Moves a `current` message to `state`, recording who and when, inside a send's transaction;
+   * false when it is no longer current (amended or entered in error meanwhile).
+   */
+  async changeState(
+    manager: EntityManager,
+    change: { messageId: string; state: Exclude<MessageState, 'current'>; at: Date; by: string },
+  ): Promise<boolean> {
+    const [, affected] = (await manager.query(
+      `UPDATE messages SET state = $2, state_changed_at = $3, state_changed_by = $4 WHERE id = $1 AND state = 'current'`,
+      [change.messageId, change.state, change.at, change.by],
+    )) as [unknown, number];
+    return affected === 1;
   }
 
   findSent(threadId: string, senderId: string, clientMessageId: string): Promise<Message | null> {

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -9,14 +10,21 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Auth, type AuthContext, Authenticated } from '@sharedcare/auth';
-import { MessagesService, ThreadsService } from '@sharedcare/consult';
+import { CorrectionsService, MessagesService, ReferralsService, ThreadsService } from '@sharedcare/consult';
 import {
   AcknowledgeResponse,
   AddParticipantsDto,
+  AmendMessageDto,
+  AmendmentResponse,
   CreateThreadDto,
+  EnteredInErrorDto,
+  EnteredInErrorResponse,
   HistoryQuery,
+  mapAmendment,
+  mapEnteredInError,
   mapMessage,
   mapOverdue,
+  mapReferral,
   mapThread,
   MessageIdParam,
   MessagePageResponse,
@@ -24,6 +32,7 @@ import {
   OverdueResponse,
   ReadDto,
   ReadResponse,
+  ReferralListResponse,
   SendMessageDto,
   ThreadIdParam,
   ThreadListQuery,
@@ -32,6 +41,11 @@ import {
 } from './threads.dto.js';
 
 const NOT_FOUND = '`not_found`: no such thread, or the caller does not take part in it (the two look the same).';
+const MESSAGE_NOT_FOUND = '`not_found`: no such message, or the caller does not take part in its thread.';
+const CORRECTION_REFUSED =
+  '`invalid`: not the caller’s message, a system message, or (amend) a referral or a body not valid for its kind.';
+const CORRECTION_CONFLICT =
+  '`conflict`: the message is no longer current (amended or entered in error, perhaps just now).';
 const CONSENT_REQUIRED = '`consent_required`: the client’s consent does not cover a participant (named in details).';
 
 @ApiTags('threads')
@@ -42,6 +56,8 @@ export class ThreadsController {
   constructor(
     private readonly threads: ThreadsService,
     private readonly messages: MessagesService,
+    private readonly referrals: ReferralsService,
+    private readonly corrections: CorrectionsService,
   ) {}
 
   @Authenticated({ permission: 'thread.create' })
@@ -107,12 +123,24 @@ export class ThreadsController {
   })
   @ApiNotFoundResponse({ description: NOT_FOUND })
   @ApiForbiddenResponse({ description: CONSENT_REQUIRED })
+  @ApiConflictResponse({ description: '`conflict`: a referral follow-up its referral’s status does not allow.' })
   async send(
     @Auth() auth: AuthContext,
     @Param() params: ThreadIdParam,
     @Body() body: SendMessageDto,
   ): Promise<MessageResponse> {
     return mapMessage(await this.messages.send(auth, { ...body, threadId: params.threadId }));
+  }
+
+  @Authenticated({ permission: 'thread.read' })
+  @Get('threads/:threadId/referrals')
+  @ApiOkResponse({
+    type: ReferralListResponse,
+    description: 'The thread’s referrals and where each stands; `referral` messages open and move them.',
+  })
+  @ApiNotFoundResponse({ description: NOT_FOUND })
+  async referralList(@Auth() auth: AuthContext, @Param() params: ThreadIdParam): Promise<ReferralListResponse> {
+    return { referrals: (await this.referrals.list(auth, params.threadId)).map(mapReferral) };
   }
 
   @Authenticated({ permission: 'message.receipt' })
@@ -132,6 +160,43 @@ export class ThreadsController {
   async acknowledge(@Auth() auth: AuthContext, @Param() params: MessageIdParam): Promise<AcknowledgeResponse> {
     const result = await this.messages.acknowledge(auth, params.messageId);
     return { messageId: result.messageId, acknowledgedAt: result.acknowledgedAt.toISOString() };
+  }
+
+  @Authenticated({ permission: 'message.correct' })
+  @Post('messages/:messageId/amend')
+  @ApiCreatedResponse({
+    type: AmendmentResponse,
+    description:
+      'The sender’s correction: a new message linked to the original, which is kept and marked amended. A retry with the same clientMessageId returns the same amendment.',
+  })
+  @ApiNotFoundResponse({ description: MESSAGE_NOT_FOUND })
+  @ApiForbiddenResponse({ description: CONSENT_REQUIRED })
+  @ApiConflictResponse({ description: CORRECTION_CONFLICT })
+  @ApiBadRequestResponse({ description: CORRECTION_REFUSED })
+  async amend(
+    @Auth() auth: AuthContext,
+    @Param() params: MessageIdParam,
+    @Body() body: AmendMessageDto,
+  ): Promise<AmendmentResponse> {
+    return mapAmendment(await this.corrections.amend(auth, params.messageId, body));
+  }
+
+  @Authenticated({ permission: 'message.correct' })
+  @Post('messages/:messageId/entered-in-error')
+  @HttpCode(200)
+  @ApiOkResponse({
+    type: EnteredInErrorResponse,
+    description: 'Marks the sender’s message entered in error (kept, still readable) and posts a notice.',
+  })
+  @ApiNotFoundResponse({ description: MESSAGE_NOT_FOUND })
+  @ApiConflictResponse({ description: CORRECTION_CONFLICT })
+  @ApiBadRequestResponse({ description: CORRECTION_REFUSED })
+  async enteredInError(
+    @Auth() auth: AuthContext,
+    @Param() params: MessageIdParam,
+    @Body() body: EnteredInErrorDto,
+  ): Promise<EnteredInErrorResponse> {
+    return mapEnteredInError(await this.corrections.enteredInError(auth, params.messageId, body.reason));
   }
 
   @Authenticated({ permission: 'acknowledgement.read' })

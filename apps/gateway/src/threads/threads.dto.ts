@@ -1,10 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CONSENT_CATEGORIES, type ConsentCategory } from '@sharedcare/consent';
 import {
+  type Amendment,
+  type EnteredInError,
   MESSAGE_KINDS,
+  MESSAGE_STATES,
   type MessageKind,
   type OverdueAcknowledgement,
   type ReadableMessage,
+  REFERRAL_DIRECTIONS,
+  REFERRAL_STATUSES,
+  type ReferralView,
   SENDABLE_KINDS,
   type ThreadView,
 } from '@sharedcare/consult';
@@ -113,6 +119,37 @@ export class SendMessageDto {
   body: Record<string, unknown>;
 }
 
+export class AmendMessageDto {
+  @ApiProperty({ description: 'The sender’s idempotency key: a retry with the same key returns the amendment.' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]{1,64}$/)
+  clientMessageId: string;
+
+  @ApiProperty({
+    type: Object,
+    description: 'The corrected body, validated against the original’s kind (DESIGN.md, Message bodies).',
+  })
+  @IsObject()
+  body: Record<string, unknown>;
+
+  @ApiPropertyOptional({ maxLength: 2000, description: 'Why: kept sealed with the amendment.' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(2000)
+  reason?: string;
+}
+
+export class EnteredInErrorDto {
+  @ApiProperty({ maxLength: 2000, description: 'Why: carried, sealed, by the notice posted in the thread.' })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(2000)
+  reason: string;
+}
+
 export class ReadDto {
   @ApiProperty({ minimum: 0 })
   @IsInt()
@@ -136,13 +173,58 @@ export class MessageResponse {
   @ApiProperty() priority: boolean;
   @ApiProperty({ nullable: true, type: String }) acknowledgeBy: string | null;
   @ApiProperty({ nullable: true, type: String }) amendsMessageId: string | null;
-  @ApiProperty({ enum: ['current', 'amended', 'entered_in_error'] }) state: string;
+  @ApiProperty({ enum: MESSAGE_STATES }) state: string;
   @ApiProperty({ nullable: true, type: String }) stateChangedAt: string | null;
   @ApiProperty({ nullable: true, type: String }) stateChangedBy: string | null;
+  @ApiPropertyOptional({
+    enum: REFERRAL_STATUSES,
+    description: 'On a referral’s opening message: where the referral stands now.',
+  })
+  referralStatus?: string;
+  @ApiPropertyOptional({ description: 'On an amendment, when its sender gave one: why.' })
+  amendmentReason?: string;
   @ApiPropertyOptional({ description: 'The 988 crisis line, on imminent-risk safety concerns.' })
   crisisLine?: { name: string; phone: string; text: string };
   @ApiPropertyOptional({ description: 'The 42 CFR 2.32 notice, on substance-use disclosures.' })
   redisclosureNotice?: string;
+}
+
+export class AmendmentResponse {
+  @ApiProperty({ type: MessageResponse, description: 'The new message, linked by amendsMessageId.' })
+  amendment: MessageResponse;
+  @ApiProperty({ type: MessageResponse, description: 'The original, kept and marked amended.' })
+  original: MessageResponse;
+}
+
+export class EnteredInErrorResponse {
+  @ApiProperty({ type: MessageResponse, description: 'The original, kept and marked entered_in_error.' })
+  original: MessageResponse;
+  @ApiProperty({ type: MessageResponse, description: 'The system notice posted in the thread.' })
+  notice: MessageResponse;
+}
+
+export class ReferralResponse {
+  @ApiProperty({ format: 'uuid', description: 'The opening message; follow-ups name it.' }) referralMessageId: string;
+  @ApiProperty({ format: 'uuid' }) threadId: string;
+  @ApiProperty({ format: 'uuid' }) clientId: string;
+  @ApiProperty() seq: number;
+  @ApiProperty({ enum: CONSENT_CATEGORIES }) category: string;
+  @ApiProperty({ format: 'uuid' }) openedBy: string;
+  @ApiProperty() openedAt: string;
+  @ApiProperty({ enum: MESSAGE_STATES, description: 'The opening message’s state.' }) messageState: string;
+  @ApiProperty({ enum: REFERRAL_DIRECTIONS, nullable: true, type: String }) direction: string | null;
+  @ApiProperty({ enum: REFERRAL_STATUSES, nullable: true, type: String }) status: string | null;
+  @ApiProperty() updatedAt: string;
+  @ApiProperty({ format: 'uuid' }) updatedBy: string;
+  @ApiPropertyOptional({
+    enum: ['consent_required'],
+    description: 'Direction and status withheld: your consent no longer covers the referral’s category.',
+  })
+  withheld?: 'consent_required';
+}
+
+export class ReferralListResponse {
+  @ApiProperty({ type: [ReferralResponse] }) referrals: ReferralResponse[];
 }
 
 export class MessagePageResponse {
@@ -200,6 +282,18 @@ export function mapMessage(message: ReadableMessage): MessageResponse {
     acknowledgeBy: iso(message.acknowledgeBy),
     stateChangedAt: iso(message.stateChangedAt),
   };
+}
+
+export function mapAmendment(result: Amendment): AmendmentResponse {
+  return { amendment: mapMessage(result.amendment), original: mapMessage(result.original) };
+}
+
+export function mapEnteredInError(result: EnteredInError): EnteredInErrorResponse {
+  return { original: mapMessage(result.original), notice: mapMessage(result.notice) };
+}
+
+export function mapReferral(referral: ReferralView): ReferralResponse {
+  return { ...referral, openedAt: referral.openedAt.toISOString(), updatedAt: referral.updatedAt.toISOString() };
 }
 
 export function mapThread(thread: ThreadView): ThreadResponse {
