@@ -17,6 +17,8 @@ export interface TestGateway {
   issuer: TestIssuer;
   jwks: JwksServer;
   db: TestDatabase;
+  /** The master key this gateway wraps client keys with (a second process needs the same). */
+  masterKey: Buffer;
   /** A socket.io client on `/consult`, not yet connected unless `autoConnect` is set. */
   socket(options?: Partial<ManagerOptions & SocketOptions>): ClientSocket;
   stop(): Promise<void>;
@@ -27,16 +29,21 @@ export interface TestGateway {
  * local JWKS server standing in for the auth service, fetched over HTTP like the real one.
  */
 export async function startTestGateway(
-  options: { clock?: Clock; config?: Partial<GatewayConfig> } = {},
+  options: {
+    clock?: Clock;
+    config?: Partial<GatewayConfig>;
+    /** Another gateway's database and token issuer: a second process of the same deployment. */
+    sharing?: Pick<TestGateway, 'db' | 'issuer' | 'jwks'> & { masterKey: Buffer };
+  } = {},
 ): Promise<TestGateway> {
-  const issuer = await createTestIssuer();
-  const jwks = await serveJwks(issuer.jwks);
-  const db = await createTestDatabase('gateway', gatewayEntities, gatewayMigrations);
+  const issuer = options.sharing?.issuer ?? (await createTestIssuer());
+  const jwks = options.sharing?.jwks ?? (await serveJwks(issuer.jwks));
+  const db = options.sharing?.db ?? (await createTestDatabase('gateway', gatewayEntities, gatewayMigrations));
   const config: GatewayConfig = {
     ...readGatewayConfig({
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       // A key per test gateway: nothing is written under the repository's .data/.
-      GATEWAY_MASTER_KEY: randomBytes(32).toString('base64'),
+      GATEWAY_MASTER_KEY: (options.sharing?.masterKey ?? randomBytes(32)).toString('base64'),
     }),
     port: 0,
     auth: { url: issuer.issuer, jwksUrl: jwks.url, issuer: issuer.issuer, audience: issuer.audience },
@@ -59,6 +66,7 @@ export async function startTestGateway(
     issuer,
     jwks,
     db,
+    masterKey: config.masterKey,
     socket(socketOptions = {}) {
       const socket = io(`${url}/consult`, {
         autoConnect: false,
@@ -72,8 +80,11 @@ export async function startTestGateway(
     async stop() {
       for (const socket of sockets) socket.disconnect();
       await app.close();
-      await db.stop();
-      await jwks.close();
+      // A gateway started `sharing` another's database and issuer leaves them to their owner.
+      if (!options.sharing) {
+        await db.stop();
+        await jwks.close();
+      }
     },
   };
 }

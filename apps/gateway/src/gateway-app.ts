@@ -2,6 +2,7 @@ import { type INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { configureApp } from '@sharedcare/common';
+import { RedisScaleOut } from './consult/redis-scale-out.js';
 import { ConsultIoAdapter } from './consult/consult-io.adapter.js';
 import { GatewayModule, type GatewayModuleOptions } from './gateway.module.js';
 
@@ -30,7 +31,13 @@ export async function createGatewayApp(options: GatewayModuleOptions): Promise<I
     allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
     maxAge: 600,
   });
-  app.useWebSocketAdapter(new ConsultIoAdapter(app, { allowedOrigins: options.config.allowedOrigins }));
+  const scaleOut = options.config.redisUrl ? app.get(RedisScaleOut) : undefined;
+  app.useWebSocketAdapter(
+    new ConsultIoAdapter(app, {
+      allowedOrigins: options.config.allowedOrigins,
+      adapter: scaleOut ? () => scaleOut.adapter() : undefined,
+    }),
+  );
   configureApp(app, {
     http: options.config.http,
     title: 'SharedCare consult service',

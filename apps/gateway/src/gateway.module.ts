@@ -12,6 +12,7 @@ import { AuditController } from './audit/audit.controller.js';
 import { AuditedRefusals } from './audit/audited-refusals.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { ConsultGateway } from './consult/consult.gateway.js';
+import { RedisScaleOut } from './consult/redis-scale-out.js';
 import { SchemaInfo } from './database/schema-info.entity.js';
 import { gatewayEntities, gatewayMigrations } from './database/schema.js';
 import { HealthController } from './health/health.controller.js';
@@ -105,6 +106,9 @@ export class GatewayModule {
         { provide: APP_INTERCEPTOR, useClass: DirectoryInterceptor },
         HealthRepository,
         ConsultGateway,
+        ...(config.redisUrl
+          ? [{ provide: RedisScaleOut, useFactory: () => new RedisScaleOut(config.redisUrl as string) }]
+          : []),
         ...(directorySync ? [{ provide: DEMO_SEED_ENABLED, useValue: config.demo }, DemoSeedService] : []),
       ],
     };

@@ -56,6 +56,12 @@ export class DirectoryService {
     for (const provider of providers) this.seen.delete(provider.id);
   }
 
+  /** The auth service disabled the account: refused everywhere from now, before the next sync. */
+  async markDisabled(providerId: string): Promise<void> {
+    await this.providers.markDisabled(providerId, this.clock.now());
+    this.seen.delete(providerId);
+  }
+
   findByEmail(email: string): Promise<DirectoryProvider | null> {
     return this.providers.findByEmail(email);
   }

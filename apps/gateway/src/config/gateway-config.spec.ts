@@ -42,8 +42,18 @@ describe('readGatewayConfig', () => {
       internalApiKey: expect.any(Buffer),
       directorySyncSeconds: 60,
       demo: true,
+      redisUrl: undefined,
       previousMasterKeys: [],
     });
+  });
+
+  it('takes REDIS_URL for scale-out, and refuses a URL of another scheme', () => {
+    expect(readGatewayConfig({ DATA_DIR: dataDir, REDIS_URL: 'redis://cache:6379' }).redisUrl).toBe(
+      'redis://cache:6379',
+    );
+    expect(problems({ DATA_DIR: dataDir, REDIS_URL: 'http://cache:6379' })).toEqual([
+      'REDIS_URL must be a redis:// or rediss:// URL',
+    ]);
   });
 
   it('outside production, shares the internal API key with the auth service through <DATA_DIR>/internal-api.key', () => {

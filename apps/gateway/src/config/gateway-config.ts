@@ -29,6 +29,8 @@ export interface GatewayConfig {
   directorySyncSeconds: number;
   /** Seed the demo's shared client (on by default only on the embedded database). */
   demo: boolean;
+  /** Shares rooms and session events between consult-service processes; absent: one process. */
+  redisUrl?: string;
   /**
    * Earlier master keys, which only unwrap data keys that `npm run master-key:rotate` has not
    * rewrapped under `masterKey` yet (README, Rotating the master key).
@@ -119,6 +121,9 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
     env.problem('ALLOWED_ORIGINS is required in production: the browser origins of the web client');
   }
 
+  const redisUrl = env.url('REDIS_URL');
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) env.problem('REDIS_URL must be a redis:// or rediss:// URL');
+
   const logLevel = env.logLevel();
   const http = readHttpSettings(env);
 
@@ -137,5 +142,6 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
     directorySyncSeconds,
     demo,
     previousMasterKeys,
+    redisUrl,
   };
 }

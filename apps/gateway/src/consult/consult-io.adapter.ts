@@ -12,6 +12,8 @@ export interface ConsultIoOptions {
   allowedOrigins: string[];
   /** Largest accepted socket.io message, in bytes. */
   maxHttpBufferSize?: number;
+  /** Rooms shared between processes (the Redis adapter); the in-memory adapter otherwise. */
+  adapter?: () => NonNullable<IoServerOptions['adapter']>;
 }
 
 /**
@@ -38,9 +40,10 @@ export class ConsultIoAdapter extends IoAdapter {
   }
 
   override createIOServer(port: number, options?: IoServerOptions): IoServer {
-    const { allowedOrigins, maxHttpBufferSize = 64 * 1024 } = this.options;
+    const { allowedOrigins, maxHttpBufferSize = 64 * 1024, adapter } = this.options;
     return super.createIOServer(port, {
       ...options,
+      ...(adapter ? { adapter: adapter() } : {}),
       serveClient: false,
       maxHttpBufferSize,
       cors: { origin: allowedOrigins, methods: ['GET', 'POST'] },

@@ -24,6 +24,7 @@ import { AccessService, type ConsentEvent, ConsentEvents } from '@sharedcare/con
 import { type ConsultEvent, ConsultEvents, MessagesService } from '@sharedcare/consult';
 import { DirectoryService } from '@sharedcare/directory';
 import { mapMessage } from '../threads/threads.dto.js';
+import { type AuthSessionEvent, RedisScaleOut } from './redis-scale-out.js';
 import {
   MessageAcknowledgeEvent,
   MessageReadEvent,
@@ -84,6 +85,7 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     private readonly consultEvents: ConsultEvents,
     private readonly consentEvents: ConsentEvents,
     @Optional() private readonly clock: Clock = new SystemClock(),
+    @Optional() private readonly scaleOut?: RedisScaleOut,
   ) {}
 
   afterInit(namespace: Namespace): void {
@@ -92,6 +94,7 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       this.consultEvents.subscribe((event) => this.fanOut(event)),
       this.consentEvents.subscribe((event) => void this.onConsentEvent(event)),
     );
+    void this.scaleOut?.onSessionEvent((event) => void this.onSessionEvent(event));
   }
 
   onModuleDestroy(): void {
@@ -224,6 +227,25 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     if (event.type === 'message.new')
       this.namespace.to(rooms).emit('message.new', { message: mapMessage(event.message) });
     else this.namespace.to(rooms).emit('receipt', event.receipt);
+  }
+
+  /**
+   * Logout-all and account disable (the auth service, through Redis) end the provider's live
+   * sessions at once; every process hears the event, so each closes its own sockets. A disabled
+   * account is also marked in the directory, which every access decision reads.
+   */
+  private async onSessionEvent(event: AuthSessionEvent): Promise<void> {
+    try {
+      if (event.type === 'provider.disabled') await this.directory.markDisabled(event.providerId);
+      const sockets = this.namespace.local.in(providerRoom(event.providerId));
+      sockets.emit('session.expired');
+      sockets.disconnectSockets(true);
+    } catch (error) {
+      this.logger.error(
+        { type: event.type, error: error instanceof Error ? error.name : 'unknown' },
+        'session event not applied',
+      );
+    }
   }
 
   /**
