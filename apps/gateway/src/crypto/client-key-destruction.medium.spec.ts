@@ -9,6 +9,7 @@ import {
   SealError,
 } from '@sharedcare/crypto';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database.js';
+import { ClientDataKeyDestruction1795790000000 } from '../database/migrations/1795790000000-client-data-key-destruction.js';
 import { gatewayEntities, gatewayMigrations } from '../database/schema.js';
 
 /** Crypto-shredding (ClientKeyring.destroyClientKey) with the real repository on the gateway's migrated database. */
@@ -95,9 +96,15 @@ describe('ClientKeyring.destroyClientKey (on the gateway database)', () => {
   it('refuses to revert its migration while a key is destroyed', async () => {
     const clientId = randomUUID();
     await newKeyring().destroyClientKey(clientId);
-    await expect(db.dataSource.undoLastMigration({ transaction: 'each' })).rejects.toThrow(
-      /client data keys are destroyed/,
-    );
+    // Its own down, whatever migrations came after it.
+    const runner = db.dataSource.createQueryRunner();
+    try {
+      await expect(new ClientDataKeyDestruction1795790000000().down(runner)).rejects.toThrow(
+        /client data keys are destroyed/,
+      );
+    } finally {
+      await runner.release();
+    }
     expect(await db.dataSource.showMigrations()).toBe(false);
     expect(((await repository.find(clientId)) as ClientDataKey).destroyedAt).not.toBeNull();
   });
