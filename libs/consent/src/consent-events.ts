@@ -1,6 +1,6 @@
-import { EventEmitter } from 'node:events';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
+import { LocalEvents } from '@sharedcare/common';
 
 /** Published when a consent is revoked: its recipients may have lost the client. */
 export interface ConsentRevokedEvent {
@@ -58,15 +58,12 @@ function parseEvent(payload: string | undefined): ConsentEvent | undefined {
 @Injectable()
 export class ConsentEvents implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ConsentEvents.name);
-  private readonly emitter = new EventEmitter();
+  private readonly local = new LocalEvents<ConsentEvent>(this.logger);
   private client?: pg.Client;
   private reconnectTimer?: NodeJS.Timeout;
   private stopped = false;
 
-  constructor(@Inject(CONSENT_EVENTS_OPTIONS) private readonly options: ConsentEventsOptions) {
-    // A failing listener must not take the others (or the process) down with it.
-    this.emitter.setMaxListeners(0);
-  }
+  constructor(@Inject(CONSENT_EVENTS_OPTIONS) private readonly options: ConsentEventsOptions) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.options.embedded) await this.listen();
@@ -80,30 +77,19 @@ export class ConsentEvents implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Calls `listener` with every consent event; returns the unsubscribe function. */
   subscribe(listener: (event: ConsentEvent) => void): () => void {
-    const safe = (event: ConsentEvent) => {
-      try {
-        listener(event);
-      } catch (error) {
-        this.logger.error(
-          { type: event.type, error: error instanceof Error ? error.name : 'unknown' },
-          'listener failed',
-        );
-      }
-    };
-    this.emitter.on('event', safe);
-    return () => this.emitter.off('event', safe);
+    return this.local.subscribe(listener);
   }
 
   /** Called once the transaction that staged `event` has committed. */
   committed(event: ConsentEvent): void {
-    if (this.options.embedded) this.emitter.emit('event', event);
+    if (this.options.embedded) this.local.emit(event);
   }
 
   private async listen(): Promise<void> {
     const client = new pg.Client({ connectionString: this.options.databaseUrl });
     client.on('notification', (message) => {
       const event = message.channel === CONSENT_EVENTS_CHANNEL ? parseEvent(message.payload) : undefined;
-      if (event) this.emitter.emit('event', event);
+      if (event) this.local.emit(event);
     });
     client.on('error', (error) => {
       this.logger.warn({ reason: error.message }, 'consent event listener lost its connection; reconnecting');

@@ -1,5 +1,5 @@
-import { EventEmitter } from 'node:events';
 import { Injectable, Logger } from '@nestjs/common';
+import { LocalEvents } from '@sharedcare/common';
 import type { MessageView } from './message-view.js';
 
 /** What the live gateway fans out once a change has committed. */
@@ -23,25 +23,13 @@ export type ConsultEvent =
  */
 @Injectable()
 export class ConsultEvents {
-  private readonly logger = new Logger(ConsultEvents.name);
-  private readonly emitter = new EventEmitter().setMaxListeners(0);
+  private readonly local = new LocalEvents<ConsultEvent>(new Logger(ConsultEvents.name));
 
   publish(event: ConsultEvent): void {
-    this.emitter.emit('event', event);
+    this.local.emit(event);
   }
 
   subscribe(listener: (event: ConsultEvent) => void): () => void {
-    const safe = (event: ConsultEvent) => {
-      try {
-        listener(event);
-      } catch (error) {
-        this.logger.error(
-          { type: event.type, error: error instanceof Error ? error.name : 'unknown' },
-          'listener failed',
-        );
-      }
-    };
-    this.emitter.on('event', safe);
-    return () => this.emitter.off('event', safe);
+    return this.local.subscribe(listener);
   }
 }

@@ -1,3 +1,4 @@
+import { trimString } from '@sharedcare/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   type AccessBasis,
@@ -21,8 +22,6 @@ import {
   registerDecorator,
   type ValidationOptions,
 } from 'class-validator';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 /** A calendar date `YYYY-MM-DD` that exists, from 1900 up to today. */
 export function IsPastCalendarDate(options?: ValidationOptions) {
@@ -55,7 +54,7 @@ export class ClientIdParam {
 
 export class CreateClientDto {
   @ApiProperty({ example: 'Jordan Lee', maxLength: 200, description: 'How the team refers to the client.' })
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @MinLength(1)
   @MaxLength(200)
@@ -78,7 +77,7 @@ export class EmergencyAccessDto {
     maxLength: 1000,
     example: 'Client called the crisis line; on-call needs the safety plan now.',
   })
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @MinLength(EMERGENCY_REASON_MIN_LENGTH)
   @MaxLength(1000)

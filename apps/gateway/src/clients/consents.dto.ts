@@ -1,3 +1,4 @@
+import { trimString } from '@sharedcare/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ATTESTATION_METHODS,
@@ -26,8 +27,6 @@ import {
   ValidateNested,
 } from 'class-validator';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-
 export const MAX_CONSENT_RECIPIENTS = 20;
 
 export class ConsentIdParam {
@@ -46,7 +45,7 @@ export class AttestationDto {
     maxLength: 200,
     description: 'Who gave the consent: the client or their guardian.',
   })
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @MinLength(1)
   @MaxLength(200)
@@ -91,7 +90,7 @@ export class GrantConsentDto {
 
 export class RevokeConsentDto {
   @ApiProperty({ maxLength: 500, example: 'Client withdrew consent by phone.' })
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @MinLength(1)
   @MaxLength(500)

@@ -1,3 +1,4 @@
+import { trimString } from '@sharedcare/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CONSENT_CATEGORIES, type ConsentCategory } from '@sharedcare/consent';
 import {
@@ -32,8 +33,6 @@ import {
   MinLength,
 } from 'class-validator';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-
 export class ThreadIdParam {
   @ApiProperty({ format: 'uuid' })
   @IsUUID('all')
@@ -58,7 +57,7 @@ export class CreateThreadDto {
   clientId: string;
 
   @ApiProperty({ example: 'Medication review', maxLength: 200 })
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @MinLength(1)
   @MaxLength(200)
@@ -134,7 +133,7 @@ export class AmendMessageDto {
 
   @ApiPropertyOptional({ maxLength: 2000, description: 'Why: kept sealed with the amendment.' })
   @IsOptional()
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @MinLength(1)
   @MaxLength(2000)
@@ -143,7 +142,7 @@ export class AmendMessageDto {
 
 export class EnteredInErrorDto {
   @ApiProperty({ maxLength: 2000, description: 'Why: carried, sealed, by the notice posted in the thread.' })
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @MinLength(1)
   @MaxLength(2000)
