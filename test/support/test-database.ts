@@ -1,4 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { type DatabaseHandle, startEmbeddedPostgres, typeormOptions } from '@sharedcare/common';
@@ -11,7 +14,8 @@ type Migrations = NonNullable<DataSourceOptions['migrations']>;
  * - With DATABASE_URL: `CREATE DATABASE ... TEMPLATE` from a template migrated once per set of
  *   migrations (named by their fingerprint, built under an advisory lock so parallel workers
  *   share it).
- * - Without it: a fresh in-memory PGlite served over the wire protocol, migrated.
+ * - Without it: a fresh in-memory PGlite served over the wire protocol, loaded from a migrated
+ *   template.
  */
 export interface TestDatabase extends DatabaseHandle {
   dataSource: DataSource;
@@ -84,6 +88,34 @@ export async function createServerDatabase(
   };
 }
 
+/** What the migrations are, not only what they are called: a changed migration makes a new template. */
+function contentFingerprint(migrations: Migrations): string {
+  const sources = (Array.isArray(migrations) ? migrations : Object.values(migrations)).map((m) => String(m));
+  return createHash('sha256').update(sources.join('\n')).digest('hex').slice(0, 16);
+}
+
+/**
+ * A fresh in-memory PGlite loaded from a migrated template saved under the system's temp
+ * directory (made once per set of migrations; written whole, then renamed, so parallel workers
+ * never read half a file): initdb and the migrations run once, not once per test file.
+ */
+async function migratedEmbeddedDatabase(
+  service: string,
+  entities: Entities,
+  migrations: Migrations,
+): Promise<DatabaseHandle> {
+  const template = join(tmpdir(), `sharedcare-pglite-${service}-${contentFingerprint(migrations)}.tgz`);
+  if (existsSync(template)) {
+    return startEmbeddedPostgres(undefined, { from: new Blob([readFileSync(template)]) });
+  }
+  const handle = await startEmbeddedPostgres();
+  await migrate(handle.url, true, entities, migrations);
+  const partial = `${template}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(partial, Buffer.from(await (await handle.dump()).arrayBuffer()));
+  renameSync(partial, template);
+  return handle;
+}
+
 /** A migrated, empty database for `service`, on the real server when DATABASE_URL is set. */
 export async function createTestDatabase(
   service: string,
@@ -95,8 +127,7 @@ export async function createTestDatabase(
   if (baseUrl) {
     handle = await createServerDatabase(baseUrl, service, entities, migrations);
   } else {
-    handle = await startEmbeddedPostgres();
-    await migrate(handle.url, true, entities, migrations);
+    handle = await migratedEmbeddedDatabase(service, entities, migrations);
   }
   const dataSource = new DataSource(typeormOptions(handle, entities, migrations));
   await dataSource.initialize();

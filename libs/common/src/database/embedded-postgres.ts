@@ -13,6 +13,12 @@ export interface DatabaseHandle {
   stop(): Promise<void>;
 }
 
+/** The embedded database, which can also be saved whole (a migrated template for tests). */
+export interface EmbeddedDatabaseHandle extends DatabaseHandle {
+  /** The data directory as a gzipped tarball, for `startEmbeddedPostgres(undefined, {from})`. */
+  dump(): Promise<Blob>;
+}
+
 /**
  * The embedded default: PGlite served over the Postgres wire protocol, so TypeORM's postgres
  * driver and the same migrations run with nothing installed. `dataDir` persists the database;
@@ -22,9 +28,12 @@ export interface DatabaseHandle {
  * PGlite asks for no password, so it is served on a unix socket in a fresh directory only this
  * user can enter (mode 0700), never on a TCP port another local user or process could reach.
  */
-export async function startEmbeddedPostgres(dataDir?: string): Promise<DatabaseHandle> {
+export async function startEmbeddedPostgres(
+  dataDir?: string,
+  options: { from?: Blob } = {},
+): Promise<EmbeddedDatabaseHandle> {
   if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const db = await PGlite.create(dataDir);
+  const db = await PGlite.create(dataDir, options.from ? { loadDataDir: options.from } : {});
   // Pools stay at one connection, but the server accepts a few: a pool that has just closed its
   // connection (a migration run, then the app's own DataSource) reconnects before the server has
   // processed the close, and with a limit of one that second connection is refused. PGlite's
@@ -41,6 +50,7 @@ export async function startEmbeddedPostgres(dataDir?: string): Promise<DatabaseH
   return {
     url: `postgres://postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}`,
     embedded: true,
+    dump: () => db.dumpDataDir('gzip') as Promise<Blob>,
     async stop() {
       await server.stop();
       await db.close();
