@@ -130,10 +130,14 @@ const LIVE_CONSENT_STATES: readonly ConsentState[] = ['active', 'category'];
 /**
  * The threads of each state's client, all opened while the state's consent was still live (a
  * thread may only hold covered providers, so before it expired or was revoked):
- * - "the state's thread", opened by the therapist with every recipient the state's consent named
- *   (threadParticipants). In it the medication-change sender (below) posted a medication change
- *   (clinical acknowledgement due in a day, so overdue when the rows run) and the therapist a note
- *   tagged `medications`. Every thread row but POST participants aims at this thread or its messages.
+ * - "the state's thread", opened by the therapist alone. Alone, the therapist opened a referral tagged
+ *   `general` and posted the correcting rows' notes their callers could not post themselves (below);
+ *   then added every recipient the state's consent named (threadParticipants) and opened a referral
+ *   tagged `medications`. Each recipient then posted the correcting rows' notes of their own, the
+ *   medication-change sender (below) a medication change (clinical acknowledgement due in a day, so
+ *   overdue when the rows run) and the therapist a note tagged `medications`. So in the category
+ *   state the thread holds `general` messages its recipients' consent never covered. Every thread
+ *   row but POST participants aims at this thread or its messages.
  * - "the participants thread", opened by the therapist with the same participants: POST participants
  *   adds the bystander to it (the bystander's `general` consent covers them while those rows run).
  * - "the psychiatrist's own thread", where the consent named the psychiatrist: opened by them alone.
@@ -149,13 +153,40 @@ export function medicationChangeSender(state: ConsentState): Caller {
 }
 
 /**
+ * The correcting routes: each row amends or marks entered in error a note of its own in the
+ * state's thread (correcting changes a message's state, so no two rows share one), tagged with
+ * the category in the route's name.
+ */
+export const CORRECTED_CATEGORIES = {
+  'POST amend medications': 'medications',
+  'POST in-error general': 'general',
+} as const satisfies Partial<Record<RouteName, string>>;
+export type CorrectingRoute = keyof typeof CORRECTED_CATEGORIES;
+export const CORRECTING_ROUTES = Object.keys(CORRECTED_CATEGORIES) as CorrectingRoute[];
+
+/**
+ * Who posted the note a correcting row aims at: its caller where they could send it while the
+ * thread was set up (a participant the care team or the then-live consent covered for the
+ * category), else the therapist.
+ */
+export function correctionNoteSender(route: CorrectingRoute, caller: Caller, state: ConsentState): Caller {
+  const category = CORRECTED_CATEGORIES[route];
+  const couldSend =
+    threadParticipants(state).includes(caller) &&
+    (caller === 'therapist' || RECIPIENT_CATEGORIES[state].includes(category));
+  return couldSend ? caller : 'therapist';
+}
+
+/**
  * Every client also has a "bystander" consent naming a provider who is none of the callers (for
  * `general`): the target of the revoke rows, so a successful revocation changes no caller's access.
  *
  * What the thread routes are called with: POST thread names the state's client and the
  * psychiatrist as the one other participant; GET threads asks for the state's client; the message
  * sends are `note`s tagged with the category in the route's name; POST read reads up to sequence 1;
- * the acknowledge rows acknowledge the medication change, or the note (which takes none).
+ * the acknowledge rows acknowledge the medication change, or the note (which takes none); GET
+ * referrals lists the state's thread's two referrals; POST amend gives the note a new body (with a
+ * reason), POST in-error marks it entered in error (with a reason).
  */
 export const ROUTES = {
   'GET client': { method: 'GET', path: '/api/clients/:clientId', writes: false },
@@ -169,12 +200,15 @@ export const ROUTES = {
   'GET threads': { method: 'GET', path: '/api/threads', writes: false },
   'GET thread': { method: 'GET', path: '/api/threads/:threadId', writes: false },
   'GET messages': { method: 'GET', path: '/api/threads/:threadId/messages', writes: false },
+  'GET referrals': { method: 'GET', path: '/api/threads/:threadId/referrals', writes: false },
   'POST message general': { method: 'POST', path: '/api/threads/:threadId/messages', writes: true },
   'POST message medications': { method: 'POST', path: '/api/threads/:threadId/messages', writes: true },
   'POST read': { method: 'POST', path: '/api/threads/:threadId/read', writes: true },
   'POST participants': { method: 'POST', path: '/api/threads/:threadId/participants', writes: true },
   'POST ack medication_change': { method: 'POST', path: '/api/messages/:messageId/acknowledge', writes: true },
   'POST ack note': { method: 'POST', path: '/api/messages/:messageId/acknowledge', writes: true },
+  'POST amend medications': { method: 'POST', path: '/api/messages/:messageId/amend', writes: true },
+  'POST in-error general': { method: 'POST', path: '/api/messages/:messageId/entered-in-error', writes: true },
 } as const;
 export type RouteName = keyof typeof ROUTES;
 export const ROUTE_NAMES = Object.keys(ROUTES) as RouteName[];
@@ -183,7 +217,10 @@ export const ROUTE_NAMES = Object.keys(ROUTES) as RouteName[];
  * `not_found` is also what a caller without access gets (DESIGN.md: they learn nothing, not even
  * that the record exists), so it comes before any other refusal; `consent_required` (403): the
  * caller may act, but the consent does not cover every participant; `invalid` (400): the caller
- * may act, but not on this record (acknowledging their own message, or one that takes none).
+ * may act, but not on this record (acknowledging their own message, or one that takes none;
+ * correcting another's message or a system message). Every correcting row aims at a note of its
+ * own that nothing has corrected yet, so `conflict` (409, no longer current) is no row's outcome:
+ * the spec checks it apart, with the other refusals no row reaches.
  */
 export type Outcome = 'ok' | 'not_found' | 'consent_required' | 'invalid';
 
@@ -211,6 +248,8 @@ interface Standing {
   participant: boolean;
   /** Posted the state's medication change. */
   medicationChangeSender: boolean;
+  /** The correcting routes whose note they posted themselves (the therapist posted the others). */
+  ownNotes: readonly RouteName[];
 }
 
 function standing(caller: Caller, state: ConsentState): Standing {
@@ -226,6 +265,7 @@ function standing(caller: Caller, state: ConsentState): Standing {
     openEmergencyAccess: EMERGENCY_OPENERS.includes(caller) && state === 'emergency',
     participant: threadParticipants(state).includes(caller),
     medicationChangeSender: medicationChangeSender(state) === caller,
+    ownNotes: CORRECTING_ROUTES.filter((route) => correctionNoteSender(route, caller, state) === caller),
   };
 }
 
@@ -255,6 +295,21 @@ const send =
   };
 
 /**
+ * Correcting the row's note, tagged `category`: a participant covered for the category (care team:
+ * any) reaches it; only its sender corrects it (else invalid); an amendment, like a send, is
+ * refused with consent_required while any participant is not covered for it, but marking a note
+ * entered in error is not: withdrawing what was said stays possible. Emergency access never writes.
+ */
+const correct =
+  (route: CorrectingRoute, amends: boolean) =>
+  (s: Standing, state: ConsentState): Outcome => {
+    const category = CORRECTED_CATEGORIES[route];
+    if (!(s.participant && covers(s, category))) return 'not_found';
+    if (!s.ownNotes.includes(route)) return 'invalid';
+    return amends && uncoveredParticipants(state, category).length > 0 ? 'consent_required' : 'ok';
+  };
+
+/**
  * The rules, one line per route (DESIGN.md Security and The consult thread, the permission
  * descriptions):
  * - a client's identifying details, its consents and the notices to its care team: its care team,
@@ -268,12 +323,18 @@ const send =
  *   must be covered, else consent_required;
  * - a client's thread list: the care team and live-consent recipients (the threads they take part
  *   in) and emergency readers (every thread); a thread and its messages: its participants whom the
- *   care team or a live consent covers, and emergency readers of the client; admins never;
+ *   care team or a live consent covers, and emergency readers of the client; admins never; so
+ *   are its referrals, whose direction and status a consent recipient reads only in the categories
+ *   their consent names;
  * - sending: a participant covered for the message's category (care team: any); refused with
  *   consent_required while any participant is not covered for it; emergency access never writes;
  * - read receipts, adding participants, clinical acknowledgements: participants the care team or a
  *   live consent covers; only a medication change or safety concern, and never by its sender, is
  *   acknowledged (else invalid);
+ * - correcting (amending, marking entered in error): its sender only, never a system message (else
+ *   invalid), a participant covered for the message's category (care team: any); amending, like
+ *   sending, refused with consent_required while any participant is not covered for it; emergency
+ *   access never writes;
  * - another organisation never reaches anything, admin or not.
  */
 const RULES: Record<RouteName, (s: Standing, state: ConsentState) => Outcome> = {
@@ -291,12 +352,15 @@ const RULES: Record<RouteName, (s: Standing, state: ConsentState) => Outcome> = 
   'GET threads': (s) => okIf(s.careTeam || s.liveConsent || s.openEmergencyAccess),
   'GET thread': (s) => okIf(converses(s) || s.openEmergencyAccess),
   'GET messages': (s) => okIf(converses(s) || s.openEmergencyAccess),
+  'GET referrals': (s) => okIf(converses(s) || s.openEmergencyAccess),
   'POST message general': send('general'),
   'POST message medications': send('medications'),
   'POST read': (s) => okIf(converses(s)),
   'POST participants': (s) => okIf(converses(s)),
   'POST ack medication_change': (s) => (!converses(s) ? 'not_found' : s.medicationChangeSender ? 'invalid' : 'ok'),
   'POST ack note': (s) => (!converses(s) ? 'not_found' : 'invalid'),
+  'POST amend medications': correct('POST amend medications', true),
+  'POST in-error general': correct('POST in-error general', false),
 };
 
 export function expectedOutcome(route: RouteName, caller: Caller, state: ConsentState): Outcome {
@@ -311,6 +375,7 @@ export function expectedUncovered(route: RouteName, state: ConsentState): Caller
     case 'POST message general':
       return uncoveredParticipants(state, 'general');
     case 'POST message medications':
+    case 'POST amend medications':
       return uncoveredParticipants(state, 'medications');
     default:
       throw new Error(`${route} never answers consent_required`);
@@ -479,6 +544,14 @@ GET messages                therapist            ok    ok      ok       ok      
                             outsider             404   404     404      404      404       ok
                             other_org_clinician  404   404     404      404      404       404
                             other_org_admin      404   404     404      404      404       404
+GET referrals               therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        ok
+                            care_manager         404   ok      404      404      ok        ok
+                            primary_care         404   ok      404      404      ok        ok
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
 POST message general        therapist            ok    ok      403      403      403       ok
                             psychiatrist         404   ok      404      404      404       404
                             care_manager         404   ok      404      404      404       404
@@ -523,6 +596,22 @@ POST ack note               therapist            400   400     400      400     
                             psychiatrist         404   400     404      404      400       404
                             care_manager         404   400     404      404      400       404
                             primary_care         404   400     404      404      400       404
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       404
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+POST amend medications      therapist            ok    ok      403      403      ok        ok
+                            psychiatrist         404   ok      404      404      ok        404
+                            care_manager         404   ok      404      404      ok        404
+                            primary_care         404   ok      404      404      ok        404
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       404
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+POST in-error general       therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      404       404
+                            care_manager         404   ok      404      404      404       404
+                            primary_care         404   ok      404      404      404       404
                             admin                404   404     404      404      404       404
                             outsider             404   404     404      404      404       404
                             other_org_clinician  404   404     404      404      404       404

@@ -51,7 +51,7 @@ export const ACCESS_RULES = {
   'thread.read': rule('thread', { careTeam: true, consent: 'any', emergency: true, participant: true }),
   'message.send': rule('thread', { careTeam: true, consent: 'category', participant: true }),
   'message.receipt': rule('thread', { careTeam: true, consent: 'any', participant: true }),
-  'message.acknowledge': rule('message', { careTeam: true, consent: 'any', participant: true }),
+  'message.acknowledge': rule('message', { careTeam: true, consent: 'category', participant: true }),
   'message.correct': rule('message', { careTeam: true, consent: 'category', participant: true }),
 } as const satisfies Record<string, AccessRule>;
 

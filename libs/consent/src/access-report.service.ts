@@ -40,15 +40,20 @@ export class AccessReportService {
     clientId: string,
     page: { before?: number; limit: number },
   ): Promise<AccessReportPage> {
-    const [{ clientId: client }] = (
+    const [grant] = (
       await this.access.requireAccess({ auth, permission: 'client.access_report', ids: [clientId] })
     ).values();
+    const client = grant.clientId;
     const records = await this.audit.forClient(client, page);
-    const actors = await this.directory.inOrganisation(auth.organisationId, [
-      ...new Set(records.map((r) => r.actorId)),
-    ]);
+    // A consent recipient sees what touched the categories they may know of, never that records
+    // of other categories (substance use above all, 42 CFR Part 2) exist.
+    const shown =
+      grant.basis === 'consent'
+        ? records.filter((record) => record.category === null || grant.categories.includes(record.category))
+        : records;
+    const actors = await this.directory.inOrganisation(auth.organisationId, [...new Set(shown.map((r) => r.actorId))]);
     const names = new Map(actors.map((actor) => [actor.id, actor.displayName]));
-    const entries = records.map((record) => ({
+    const entries = shown.map((record) => ({
       sequence: record.sequence,
       occurredAt: record.occurredAt,
       actorId: record.actorId,

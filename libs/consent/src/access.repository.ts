@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { AccessFacts, AccessResource } from './access-policy.js';
 
 export interface AccessRow extends AccessFacts {
@@ -99,10 +99,17 @@ export class AccessRepository {
     clientId: string,
     providerIds: readonly string[],
     now: Date,
+    within?: EntityManager,
   ): Promise<{ providerId: string; active: boolean; onCareTeam: boolean; categories: string[] }[]> {
     if (providerIds.length === 0) return [];
+    const run = within ?? this.dataSource;
+    if (within) {
+      // Inside a writing transaction: wait for any revocation in flight to commit (and make later
+      // ones wait for this transaction), so the answer below cannot be overtaken by one.
+      await within.query(`SELECT id FROM consents WHERE client_id = $1 AND revoked_at IS NULL FOR SHARE`, [clientId]);
+    }
     const rows: { provider_id: string; active: boolean; on_care_team: boolean; categories: string[] }[] =
-      await this.dataSource.query(
+      await run.query(
         `SELECT p.id AS provider_id,
            NOT EXISTS (SELECT 1 FROM directory_providers d WHERE d.id = p.id AND d.status = 'disabled') AS active,
            EXISTS (SELECT 1 FROM care_team_members m WHERE m.client_id = $1 AND m.provider_id = p.id) AS on_care_team,

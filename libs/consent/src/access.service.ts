@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService, callerEntry } from '@sharedcare/audit';
 import type { AuthContext } from '@sharedcare/auth';
 import { Clock, DomainException } from '@sharedcare/common';
+import type { EntityManager } from 'typeorm';
 import { ACCESS_RULES, type AccessBasis, accessBasis, type ClientPermission } from './access-policy.js';
 import { AccessRepository, type AccessRow } from './access.repository.js';
 import type { ConsentCategory } from './consent-vocabulary.js';
@@ -94,8 +95,14 @@ export class AccessService {
    * `category` right now (or, without a category, for anything at all). A thread may only hold,
    * and a message may only reach, providers covered for what it discloses.
    */
-  async uncovered(clientId: string, providerIds: readonly string[], category?: ConsentCategory): Promise<string[]> {
-    const rows = await this.access.coverage(clientId, providerIds, this.clock.now());
+  async uncovered(
+    clientId: string,
+    providerIds: readonly string[],
+    category?: ConsentCategory,
+    /** The writing transaction to answer within, so no revocation can slip between check and commit. */
+    within?: EntityManager,
+  ): Promise<string[]> {
+    const rows = await this.access.coverage(clientId, providerIds, this.clock.now(), within);
     return rows
       .filter(
         (row) =>
@@ -103,6 +110,12 @@ export class AccessService {
           !(row.onCareTeam || (category === undefined ? row.categories.length > 0 : row.categories.includes(category))),
       )
       .map((row) => row.providerId);
+  }
+
+  /** The providers among `providerIds` still covered: whom a live event about the client may reach. */
+  async covered(clientId: string, providerIds: readonly string[], category?: ConsentCategory): Promise<string[]> {
+    const uncovered = new Set(await this.uncovered(clientId, providerIds, category));
+    return providerIds.filter((providerId) => !uncovered.has(providerId));
   }
 
   /** Ids of the clients whose identifying details the caller may read (the client list). */

@@ -123,7 +123,11 @@ export class ConsentsService {
   async list(auth: AuthContext, clientId: string): Promise<ConsentView[]> {
     const [grant] = (await this.access.requireAccess({ auth, permission: 'consent.read', ids: [clientId] })).values();
     const now = this.clock.now();
-    const rows = await this.consents.listForClient(grant.clientId);
+    // A recipient sees the consents that name them; others' (which may show that substance-use
+    // records exist, 42 CFR Part 2) are the care team's and the admins'.
+    const rows = (await this.consents.listForClient(grant.clientId)).filter(
+      (consent) => grant.basis !== 'consent' || consent.recipientIds.includes(auth.providerId),
+    );
     await this.audit.record(
       callerEntry(auth, {
         action: 'consent.read',

@@ -64,3 +64,6 @@ export type RiskLevel = (typeof RISK_LEVELS)[number];
 
 /** The US crisis line, carried in every imminent-risk safety concern. */
 export const CRISIS_LINE = { name: '988 Suicide & Crisis Lifeline', phone: '988', text: '988' } as const;
+
+/** Sequence numbers are Postgres integers: anything larger names no message. */
+export const MAX_SEQ = 2_147_483_647;

@@ -134,8 +134,23 @@ export class MessagesService {
     const now = this.clock.now();
     const id = randomUUID();
     const imminent = isImminent(input.kind, body);
-    const withinTransaction =
-      input.kind === 'referral' ? this.referralChange(auth, body as ReferralBody, now) : undefined;
+    const referral =
+      input.kind === 'referral' ? this.referralChange(auth, body as ReferralBody, input.category, now) : undefined;
+    const withinTransaction: WithinSend = async (manager, message) => {
+      // Again inside the sending transaction: a revocation that committed since the check above
+      // refuses the send, and one still in flight waits for it (so it is told after this message).
+      const lost = await this.access.uncovered(grant.clientId, participantIds, input.category, manager);
+      if (lost.length > 0) {
+        throw new DomainException(
+          'consent_required',
+          `The client’s consent does not cover ${input.category} for every participant`,
+          {
+            providerIds: lost,
+          },
+        );
+      }
+      await referral?.(manager, message);
+    };
     const { message, created } = await this.threads.send(
       {
         id,
@@ -169,8 +184,9 @@ export class MessagesService {
         details: { threadId, kind: input.kind, seq: message.seq },
       }),
     );
-    // Committed: now, and only now, the others may hear of it.
-    this.events.publish({ type: 'message.new', recipientIds: participantIds, message: view });
+    // Committed: now, and only now, the others may hear of it, if they still may.
+    const recipientIds = await this.access.covered(grant.clientId, participantIds, input.category);
+    this.events.publish({ type: 'message.new', recipientIds, message: view });
     return view;
   }
 
@@ -207,22 +223,30 @@ export class MessagesService {
       }),
     );
     const last = rows.at(-1)?.seq;
-    if (last !== undefined && grant.basis !== 'emergency') await this.receipt(auth, id, 'delivered', last);
+    if (last !== undefined && grant.basis !== 'emergency')
+      await this.receipt(auth, grant.clientId, id, 'delivered', last);
     return { messages, nextAfter: rows.length === page.limit && last !== undefined ? last : null };
   }
 
   /** Marks the thread read up to `uptoSeq` for the caller and tells the other participants. */
   async markRead(auth: AuthContext, threadId: string, uptoSeq: number): Promise<{ threadId: string; readSeq: number }> {
-    await this.access.requireAccess({ auth, permission: 'message.receipt', ids: [threadId] });
-    const readSeq = await this.receipt(auth, threadId.toLowerCase(), 'read', uptoSeq);
+    const [grant] = (
+      await this.access.requireAccess({ auth, permission: 'message.receipt', ids: [threadId] })
+    ).values();
+    const readSeq = await this.receipt(auth, grant.clientId, threadId.toLowerCase(), 'read', uptoSeq);
     return { threadId: threadId.toLowerCase(), readSeq };
   }
 
-  /** Checks the caller takes part in the thread, for a typing notice; returns the other participants. */
+  /**
+   * Checks the caller takes part in the thread, for a typing notice; returns the participants the
+   * consent no longer covers, whose sockets must not hear it even if they are still in the room.
+   */
   async typing(auth: AuthContext, threadId: string): Promise<string[]> {
-    await this.access.requireAccess({ auth, permission: 'message.receipt', ids: [threadId] });
+    const [grant] = (
+      await this.access.requireAccess({ auth, permission: 'message.receipt', ids: [threadId] })
+    ).values();
     const participantIds = (await this.threads.participants([threadId.toLowerCase()])).map((p) => p.providerId);
-    return participantIds.filter((id) => id !== auth.providerId);
+    return this.access.uncovered(grant.clientId, participantIds);
   }
 
   /** The threads of a client a provider takes part in (for closing their live views on revocation). */
@@ -232,10 +256,19 @@ export class MessagesService {
 
   /** A clinical acknowledgement of a medication change or safety concern sent by someone else. */
   async acknowledge(auth: AuthContext, messageId: string): Promise<{ messageId: string; acknowledgedAt: Date }> {
+    // The category decides access, so it is read first; an unknown id is refused like any other.
+    const [found] = await this.threads.findMessages([messageId.toLowerCase()]);
     const [grant] = (
-      await this.access.requireAccess({ auth, permission: 'message.acknowledge', ids: [messageId] })
+      await this.access.requireAccess({
+        auth,
+        permission: 'message.acknowledge',
+        ids: [messageId],
+        category: found?.category as ConsentCategory | undefined,
+      })
     ).values();
-    const [message] = await this.threads.findMessages([messageId.toLowerCase()]);
+    const message = found;
+    if (message.state !== 'current')
+      throw DomainException.invalid('This message was corrected; acknowledge the current one');
     if (!NEEDS_ACKNOWLEDGEMENT.includes(message.kind)) {
       throw DomainException.invalid('Only medication changes and safety concerns are acknowledged');
     }
@@ -256,12 +289,9 @@ export class MessagesService {
         outcome: 'success',
       }),
     );
-    const participantIds = (await this.threads.participants([message.threadId])).map(
-      (participant) => participant.providerId,
-    );
     this.events.publish({
       type: 'receipt',
-      recipientIds: participantIds.filter((id) => id !== auth.providerId),
+      recipientIds: await this.otherCoveredParticipants(auth, grant.clientId, message.threadId),
       receipt: { threadId: message.threadId, providerId: auth.providerId, kind: 'acknowledged', messageId: message.id },
     });
     return { messageId: message.id, acknowledgedAt: stored.acknowledgedAt };
@@ -275,12 +305,18 @@ export class MessagesService {
     const messages = new Map(
       (await this.threads.findMessages([...new Set(rows.map((row) => row.message_id))])).map((m) => [m.id, m]),
     );
-    // Only what the caller may still see: consent can have ended since.
-    const visible = await this.access.checkAccess({
-      auth,
-      permission: 'message.acknowledge',
-      ids: [...messages.keys()],
-    });
+    // Only what the caller may still see, category by category: consent can have ended or narrowed since.
+    const visible = new Set<string>();
+    for (const category of new Set([...messages.values()].map((message) => message.category))) {
+      const ids = [...messages.values()].filter((message) => message.category === category).map((m) => m.id);
+      const allowed = await this.access.checkAccess({
+        auth,
+        permission: 'message.acknowledge',
+        ids,
+        category: category as ConsentCategory,
+      });
+      for (const id of allowed.keys()) visible.add(id);
+    }
     const entries = rows.flatMap((row): OverdueAcknowledgement[] => {
       const message = messages.get(row.message_id);
       if (!message || !visible.has(message.id)) return [];
@@ -307,7 +343,7 @@ export class MessagesService {
    * follow-up is checked against the referral it names, locked, and moves it with an optimistic
    * update on the status it must still have.
    */
-  private referralChange(auth: AuthContext, body: ReferralBody, now: Date): WithinSend {
+  private referralChange(auth: AuthContext, body: ReferralBody, category: ConsentCategory, now: Date): WithinSend {
     return async (manager, message) => {
       if (isReferralOpening(body)) {
         await this.referrals.open(manager, {
@@ -324,6 +360,13 @@ export class MessagesService {
       const to = body.status as ReferralUpdate;
       const referralId = (body.referralMessageId as string).toLowerCase();
       const referral = await this.referrals.lockInThread(manager, referralId, message.threadId);
+      // A follow-up discloses what its referral did: it answers in the referral's category, for
+      // which the sender (checked with the send) must be covered.
+      if (referral && referral.category !== category) {
+        throw DomainException.invalid('A referral is answered in its own consent category', [
+          { field: 'category', problems: ['referralCategory'] },
+        ]);
+      }
       const from = followUpTransition(referral, auth.providerId, to);
       if (!(await this.referrals.move(manager, { messageId: referralId, from, to, at: now, by: auth.providerId }))) {
         throw DomainException.conflict('The referral changed meanwhile');
@@ -340,6 +383,7 @@ export class MessagesService {
 
   private async receipt(
     auth: AuthContext,
+    clientId: string,
     threadId: string,
     kind: 'delivered' | 'read',
     uptoSeq: number,
@@ -350,12 +394,19 @@ export class MessagesService {
       kind === 'read' ? 'read_seq' : 'delivered_seq',
       uptoSeq,
     );
-    const participantIds = (await this.threads.participants([threadId])).map((participant) => participant.providerId);
     this.events.publish({
       type: 'receipt',
-      recipientIds: participantIds.filter((id) => id !== auth.providerId),
+      recipientIds: await this.otherCoveredParticipants(auth, clientId, threadId),
       receipt: { threadId, providerId: auth.providerId, kind, uptoSeq: position },
     });
     return position;
+  }
+
+  /** The thread's other participants whom the client's consent still covers: who may hear of it live. */
+  private async otherCoveredParticipants(auth: AuthContext, clientId: string, threadId: string): Promise<string[]> {
+    const others = (await this.threads.participants([threadId]))
+      .map((participant) => participant.providerId)
+      .filter((providerId) => providerId !== auth.providerId);
+    return this.access.covered(clientId, others);
   }
 }

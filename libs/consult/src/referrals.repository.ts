@@ -36,16 +36,27 @@ export class ReferralsRepository {
 
   /** The referral opened by `messageId` in `threadId`, locked until the transaction ends. */
   async lockInThread(manager: EntityManager, messageId: string, threadId: string): Promise<ReferralFacts | null> {
-    const rows: { message_id: string; status: ReferralStatus; sender_id: string; state: MessageState }[] =
-      await manager.query(
-        `SELECT r.message_id, r.status, m.sender_id, m.state FROM referrals r
+    const rows: {
+      message_id: string;
+      status: ReferralStatus;
+      sender_id: string;
+      state: MessageState;
+      category: string;
+    }[] = await manager.query(
+      `SELECT r.message_id, r.status, m.sender_id, m.state, m.category FROM referrals r
          JOIN messages m ON m.id = r.message_id
          WHERE r.message_id = $1 AND r.thread_id = $2 FOR UPDATE OF r`,
-        [messageId, threadId],
-      );
+      [messageId, threadId],
+    );
     const [row] = rows;
     return row
-      ? { messageId: row.message_id, status: row.status, openedBy: row.sender_id, openingState: row.state }
+      ? {
+          messageId: row.message_id,
+          status: row.status,
+          openedBy: row.sender_id,
+          openingState: row.state,
+          category: row.category,
+        }
       : null;
   }
 

@@ -9,6 +9,7 @@ const referral = (status: ReferralFacts['status'], openingState: ReferralFacts['
   status,
   openedBy: sender,
   openingState,
+  category: 'general',
 });
 
 function outcome(run: () => unknown): string {

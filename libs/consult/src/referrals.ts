@@ -24,6 +24,8 @@ export interface ReferralFacts {
   openedBy: string;
   /** The opening message's state: an opening entered in error takes no more follow-ups. */
   openingState: MessageState;
+  /** The opening message's consent category. */
+  category: string;
 }
 
 /** An opening carries direction, reasons and urgency; a follow-up names its referral and status. */

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService, callerEntry } from '@sharedcare/audit';
 import { type AuthContext, CLINICAL_ROLES } from '@sharedcare/auth';
 import { Clock, DomainException } from '@sharedcare/common';
-import { AccessService } from '@sharedcare/consent';
+import { AccessService, type ConsentCategory } from '@sharedcare/consent';
 import { ClientKeyring } from '@sharedcare/crypto';
 import { DirectoryService } from '@sharedcare/directory';
 import { ConsultEvents } from './consult-events.js';
@@ -224,7 +224,13 @@ export class ThreadsService {
     };
   }
 
-  private async announce(message: Message, recipientIds: string[]): Promise<void> {
+  /** Tells the participants the client's consent still covers (for the message's category). */
+  private async announce(message: Message, participantIds: string[]): Promise<void> {
+    const recipientIds = await this.access.covered(
+      message.clientId,
+      participantIds,
+      message.category as ConsentCategory,
+    );
     this.events.publish({ type: 'message.new', recipientIds, message: await this.reader.open(message) });
   }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { isCredential, isRole } from '@sharedcare/auth';
+import { Clock, SystemClock } from '@sharedcare/common';
 import { PROVIDER_STATUSES, type DirectoryProvider } from './directory-provider.entity.js';
 import { DirectoryService } from './directory.service.js';
 
@@ -55,6 +56,7 @@ export class DirectorySync implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     private readonly directory: DirectoryService,
     @Inject(DIRECTORY_SYNC_OPTIONS) private readonly options: DirectorySyncOptions,
+    private readonly clock: Clock = new SystemClock(),
   ) {}
 
   onApplicationBootstrap(): void {
@@ -97,6 +99,7 @@ export class DirectorySync implements OnApplicationBootstrap, OnApplicationShutd
       const url = new URL('/internal/providers', this.options.authUrl);
       url.searchParams.set('limit', String(PAGE_SIZE));
       if (after) url.searchParams.set('after', after);
+      const askedAt = this.clock.now();
       const response = await fetch(url, {
         headers: { authorization: `Bearer ${this.options.internalApiKey.toString('base64url')}` },
         signal: AbortSignal.timeout(10_000),
@@ -108,7 +111,7 @@ export class DirectorySync implements OnApplicationBootstrap, OnApplicationShutd
       if (providers.length < page.length) {
         this.logger.warn({ skipped: page.length - providers.length }, 'directory sync skipped malformed entries');
       }
-      await this.directory.store(providers);
+      await this.directory.store(providers, askedAt);
       stored += providers.length;
       after = typeof body.nextAfter === 'string' && UUID.test(body.nextAfter) ? body.nextAfter : null;
     } while (after);

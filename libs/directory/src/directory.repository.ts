@@ -10,16 +10,35 @@ export type ClaimedProvider = Pick<DirectoryProvider, 'id' | 'organisationId' | 
 export class DirectoryRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Stores what the auth service's directory says, overwriting every field. */
+  /**
+   * Stores what the auth service's directory said at `updatedAt` (when the page was asked for),
+   * overwriting every field of a row not changed since: a disable that arrived while the page was
+   * on its way is newer and stays.
+   */
   async upsertFromSync(providers: DirectoryProvider[]): Promise<void> {
     if (providers.length === 0) return;
-    await this.dataSource
-      .createQueryBuilder()
-      .insert()
-      .into(DirectoryProvider)
-      .values(providers)
-      .orUpdate(['organisation_id', 'email', 'display_name', 'role', 'credential', 'status', 'updated_at'], ['id'])
-      .execute();
+    const columns = ['id', 'organisation_id', 'email', 'display_name', 'role', 'credential', 'status', 'updated_at'];
+    const values = providers.flatMap((p) => [
+      p.id,
+      p.organisationId,
+      p.email,
+      p.displayName,
+      p.role,
+      p.credential,
+      p.status,
+      p.updatedAt,
+    ]);
+    const rows = providers.map(
+      (_, row) => `(${columns.map((__, column) => `$${row * columns.length + column + 1}`).join(', ')})`,
+    );
+    await this.dataSource.query(
+      `INSERT INTO directory_providers (${columns.join(', ')}) VALUES ${rows.join(', ')}
+       ON CONFLICT (id) DO UPDATE SET organisation_id = EXCLUDED.organisation_id, email = EXCLUDED.email,
+         display_name = EXCLUDED.display_name, role = EXCLUDED.role, credential = EXCLUDED.credential,
+         status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
+       WHERE directory_providers.updated_at <= EXCLUDED.updated_at`,
+      values,
+    );
   }
 
   /**

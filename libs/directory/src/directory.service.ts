@@ -48,9 +48,9 @@ export class DirectoryService {
     return this.providers.findInOrganisation(organisationId, ids);
   }
 
-  /** Stores a page of the auth service's directory. */
-  async store(providers: Omit<DirectoryProvider, 'updatedAt'>[]): Promise<void> {
-    const at = this.clock.now();
+  /** Stores a page of the auth service's directory, as it stood at `askedAt` (now, by default). */
+  async store(providers: Omit<DirectoryProvider, 'updatedAt'>[], askedAt?: Date): Promise<void> {
+    const at = askedAt ?? this.clock.now();
     await this.providers.upsertFromSync(providers.map((provider) => ({ ...provider, updatedAt: at })));
     // A sync may change what a cached caller fingerprint stands for (status, email).
     for (const provider of providers) this.seen.delete(provider.id);

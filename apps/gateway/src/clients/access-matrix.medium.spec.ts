@@ -10,6 +10,10 @@ import {
   CONSENT_RECIPIENTS,
   CONSENT_STATES,
   type ConsentState,
+  CORRECTED_CATEGORIES,
+  CORRECTING_ROUTES,
+  type CorrectingRoute,
+  correctionNoteSender,
   EMERGENCY_OPENERS,
   expectedBasis,
   expectedOutcome,
@@ -72,6 +76,12 @@ describe('access matrix: per-client routes × callers × consent states', () => 
   /** The medication change and the note in each state's thread. */
   const medicationChanges = {} as Record<ConsentState, string>;
   const notes = {} as Record<ConsentState, string>;
+  /** The referrals opened in each state's thread (`general`, then `medications`), as sent. */
+  const referralOpenings = {} as Record<ConsentState, Json[]>;
+  /** Per correcting route, state and caller: the note that row corrects, as sent. */
+  const correctionNotes = Object.fromEntries(
+    CORRECTING_ROUTES.map((route) => [route, Object.fromEntries(CONSENT_STATES.map((state) => [state, {}]))]),
+  ) as Record<CorrectingRoute, Record<ConsentState, Record<Caller, Json>>>;
 
   const profile = (who: Who) =>
     who === 'bystander'
@@ -111,7 +121,7 @@ describe('access matrix: per-client routes × callers × consent states', () => 
   });
   const EMERGENCY_REASON = { reason: 'Crisis line reports imminent risk; on-call needs the safety plan.' };
 
-  /** Everything a write could change on one client, straight from the database. */
+  /** Everything a write could change on one client, straight from the database (messages with their states). */
   const FOOTPRINT = {
     client: `SELECT * FROM clients WHERE id = $1`,
     careTeam: `SELECT * FROM care_team_members WHERE client_id = $1 ORDER BY provider_id`,
@@ -124,6 +134,7 @@ describe('access matrix: per-client routes × callers × consent states', () => 
     messages: `SELECT * FROM messages WHERE client_id = $1 ORDER BY id`,
     acknowledgements: `SELECT a.* FROM message_acknowledgements a JOIN messages m ON m.id = a.message_id
                        WHERE m.client_id = $1 ORDER BY a.message_id, a.provider_id`,
+    referrals: `SELECT * FROM referrals WHERE client_id = $1 ORDER BY message_id`,
   };
   async function footprint(clientId: string): Promise<Record<keyof typeof FOOTPRINT, Json[]>> {
     const tables = Object.keys(FOOTPRINT) as (keyof typeof FOOTPRINT)[];
@@ -203,15 +214,57 @@ describe('access matrix: per-client routes × callers × consent states', () => 
           participantIds: participants.map((who) => providerIds[who]),
         }),
       );
-      setUpThreads[state].push({ id: String(thread.threadId), participants });
+      setUpThreads[state].push({ id: String(thread.threadId), participants: [...new Set([opener, ...participants])] });
       return String(thread.threadId);
     };
+    const send = (who: Caller, threadId: string, message: Json) =>
+      must(201, call(who, 'POST', `/api/threads/${threadId}/messages`, message));
     const post = async (who: Caller, threadId: string, message: Json) =>
-      String((await must(201, call(who, 'POST', `/api/threads/${threadId}/messages`, message))).messageId);
+      String((await send(who, threadId, message)).messageId);
+    const referral = (category: string) => ({
+      clientMessageId: `setup-referral-${category}`,
+      kind: 'referral',
+      category,
+      body: {
+        direction: 'to_psychiatry',
+        reasons: ['severe_or_persistent_symptoms'],
+        urgency: 'soon',
+        notes: 'PHQ-9 has stayed above 15 for six weeks.',
+      },
+    });
+    /** Each correcting row's note, posted by correctionNoteSender: the therapist's before the others join. */
+    const postCorrectionNotes = async (state: ConsentState, byTherapist: boolean) => {
+      for (const route of CORRECTING_ROUTES) {
+        for (const caller of CALLERS) {
+          const sender = correctionNoteSender(route, caller, state);
+          if ((sender === 'therapist') !== byTherapist) continue;
+          correctionNotes[route][state][caller] = await send(sender, threads[state], {
+            clientMessageId: `setup-${route.replace(/ /g, '-')}-${caller}`,
+            kind: 'note',
+            category: CORRECTED_CATEGORIES[route],
+            body: { text: `Matrix note for the ${caller} row` },
+          });
+        }
+      }
+    };
     for (const state of CONSENT_STATES) {
       setUpThreads[state] = [];
       const participants = threadParticipants(state);
-      threads[state] = await openThread(state, 'therapist', participants, `Matrix thread ${state}`);
+      // The state's thread: the therapist alone first (so `general` messages the recipients'
+      // consent may not cover can be in it), then everyone.
+      threads[state] = await openThread(state, 'therapist', [], `Matrix thread ${state}`);
+      referralOpenings[state] = [await send('therapist', threads[state], referral('general'))];
+      await postCorrectionNotes(state, true);
+      const joining = participants.filter((who) => who !== 'therapist');
+      if (joining.length > 0) {
+        await must(
+          200,
+          call('therapist', 'POST', `/api/threads/${threads[state]}/participants`, { providerIds: idsOf(joining) }),
+        );
+      }
+      setUpThreads[state].find((thread) => thread.id === threads[state])!.participants = participants;
+      referralOpenings[state].push(await send('therapist', threads[state], referral('medications')));
+      await postCorrectionNotes(state, false);
       participantsThreads[state] = await openThread(state, 'therapist', participants, `Matrix participants ${state}`);
       if (participants.includes('psychiatrist')) {
         ownThreads[state] = await openThread(state, 'psychiatrist', ['psychiatrist'], `Psychiatrist's own ${state}`);
@@ -340,6 +393,22 @@ describe('access matrix: per-client routes × callers × consent states', () => 
       )) as { sender_id: string; acknowledge_by: Date }[];
       expect(medicationChange.sender_id).toBe(providerIds[medicationChangeSender(state)]);
       expect(medicationChange.acknowledge_by.getTime()).toBeLessThan(clock.now().getTime());
+      expect({ state, referrals: referralOpenings[state].map((opening) => opening.category) }).toEqual({
+        state,
+        referrals: ['general', 'medications'],
+      });
+      for (const route of CORRECTING_ROUTES) {
+        for (const caller of CALLERS) {
+          const note = correctionNotes[route][state][caller];
+          expect({ route, state, caller, sender: note.senderId, category: note.category }).toEqual({
+            route,
+            state,
+            caller,
+            sender: providerIds[correctionNoteSender(route, caller, state)],
+            category: CORRECTED_CATEGORIES[route],
+          });
+        }
+      }
     }
   });
 
@@ -354,12 +423,22 @@ describe('access matrix: per-client routes × callers × consent states', () => 
   const threadOf = (row: MatrixRow) =>
     row.route === 'POST participants' ? participantsThreads[row.state] : threads[row.state];
 
+  const isCorrecting = (route: RouteName): route is CorrectingRoute =>
+    (CORRECTING_ROUTES as readonly RouteName[]).includes(route);
+  /** The note a correcting row corrects, as sent. */
+  const correctionNoteOf = (row: MatrixRow) => correctionNotes[row.route as CorrectingRoute][row.state][row.caller];
+
+  function messageOf(row: MatrixRow): string {
+    if (isCorrecting(row.route)) return String(correctionNoteOf(row).messageId);
+    return row.route === 'POST ack note' ? notes[row.state] : medicationChanges[row.state];
+  }
+
   function pathOf(row: MatrixRow): string {
     const path = ROUTES[row.route].path
       .replace(':clientId', clients[row.state])
       .replace(':consentId', bystanderConsents[row.state])
       .replace(':threadId', threadOf(row))
-      .replace(':messageId', row.route === 'POST ack note' ? notes[row.state] : medicationChanges[row.state]);
+      .replace(':messageId', messageOf(row));
     // The whole report: the client.create entry is the oldest, and many rows came since.
     if (row.route === 'GET access-report') return `${path}?limit=200`;
     if (row.route === 'GET threads') return `${path}?clientId=${clients[row.state]}`;
@@ -367,6 +446,9 @@ describe('access matrix: per-client routes × callers × consent states', () => 
   }
 
   const categoryOf = (route: RouteName) => (route === 'POST message general' ? 'general' : 'medications');
+  const AMENDED = (caller: Caller) => `Amended by ${caller}`;
+  const AMEND_REASON = 'Matrix check amendment';
+  const IN_ERROR_REASON = 'Matrix check: entered in error';
 
   function bodyOf(row: MatrixRow): unknown {
     switch (row.route) {
@@ -394,6 +476,14 @@ describe('access matrix: per-client routes × callers × consent states', () => 
         return { uptoSeq: 1 };
       case 'POST participants':
         return { providerIds: [providerIds.bystander] };
+      case 'POST amend medications':
+        return {
+          clientMessageId: `matrix-amend-${row.caller}`,
+          body: { text: AMENDED(row.caller) },
+          reason: AMEND_REASON,
+        };
+      case 'POST in-error general':
+        return { reason: IN_ERROR_REASON };
       default:
         return undefined;
     }
@@ -423,11 +513,21 @@ describe('access matrix: per-client routes × callers × consent states', () => 
       );
       expect(notices.every((notice) => notice.kind === 'emergency_access')).toBe(true);
     },
-    'GET consents': async ({ state }, reply) => {
+    'GET consents': async ({ caller, state }, reply) => {
       expect(reply.status).toBe(200);
       const listed = (reply.body.consents as Json[]).map((consent) => consent.consentId).sort();
-      expect(listed).toEqual((await footprint(clients[state])).consents.map((consent) => consent.id));
-      expect(listed).toContain(bystanderConsents[state]);
+      // Someone who reaches the client only through their own consent sees the consents naming
+      // them; the care team, emergency access and admins see them all (42 CFR Part 2: others'
+      // consents can show that substance-use records exist).
+      const throughOwnConsent =
+        (['psychiatrist', 'care_manager', 'primary_care'] as Caller[]).includes(caller) &&
+        (state === 'active' || state === 'category');
+      const all = (await footprint(clients[state])).consents;
+      const expected = throughOwnConsent
+        ? all.filter((consent) => (consent.recipient_ids as string[]).includes(providerIds[caller]))
+        : all;
+      expect(listed).toEqual(expected.map((consent) => consent.id));
+      if (!throughOwnConsent) expect(listed).toContain(bystanderConsents[state]);
     },
     'GET access-report': async ({ state }, reply) => {
       expect(reply.status).toBe(200);
@@ -607,6 +707,29 @@ describe('access matrix: per-client routes × callers × consent states', () => 
           : {};
       expect(changes(before!, await footprint(clients[state]))).toEqual(expected);
     },
+    'GET referrals': async ({ caller, state }, reply) => {
+      // A consent recipient reads where a referral stands only in the categories their consent names.
+      const basis = expectedThreadBasis(caller, state);
+      const referral = (opening: Json) => {
+        const shown = basis !== 'consent' || RECIPIENT_CATEGORIES[state].includes(String(opening.category));
+        return {
+          referralMessageId: opening.messageId,
+          threadId: threads[state],
+          clientId: clients[state],
+          seq: opening.seq,
+          category: opening.category,
+          openedBy: providerIds.therapist,
+          openedAt: opening.createdAt,
+          messageState: 'current',
+          direction: shown ? 'to_psychiatry' : null,
+          status: shown ? 'sent' : null,
+          updatedAt: opening.createdAt,
+          updatedBy: providerIds.therapist,
+          ...(shown ? {} : { withheld: 'consent_required' }),
+        };
+      };
+      expect(reply).toEqual({ status: 200, body: { referrals: referralOpenings[state].map(referral) } });
+    },
     'POST message general': async (row, reply, before) => checkSent(row, reply, before!),
     'POST message medications': async (row, reply, before) => checkSent(row, reply, before!),
     'POST read': async ({ caller, state }, reply, before) => {
@@ -685,7 +808,115 @@ describe('access matrix: per-client routes × callers × consent states', () => 
     'POST ack note': async () => {
       throw new Error('a note is never acknowledged');
     },
+    'POST amend medications': async (row, reply, before) => {
+      const original = correctionNoteOf(row);
+      const { seq, now } = next(row, before!);
+      const caller = providerIds[row.caller];
+      expect(reply).toEqual({
+        status: 201,
+        body: {
+          amendment: {
+            messageId: expect.any(String),
+            threadId: threads[row.state],
+            clientId: clients[row.state],
+            seq,
+            senderId: caller,
+            clientMessageId: `matrix-amend-${row.caller}`,
+            kind: 'note',
+            category: 'medications',
+            body: { text: AMENDED(row.caller) },
+            createdAt: now.toISOString(),
+            priority: false,
+            acknowledgeBy: null,
+            amendsMessageId: original.messageId,
+            state: 'current',
+            stateChangedAt: null,
+            stateChangedBy: null,
+            amendmentReason: AMEND_REASON,
+          },
+          original: { ...original, state: 'amended', stateChangedAt: now.toISOString(), stateChangedBy: caller },
+        },
+      });
+      await checkCorrected(row, before!, 'amended', {
+        id: (reply.body.amendment as Json).messageId,
+        sender_id: caller,
+        kind: 'note',
+        category: 'medications',
+        amends_message_id: original.messageId,
+        state: 'current',
+      });
+    },
+    'POST in-error general': async (row, reply, before) => {
+      const original = correctionNoteOf(row);
+      const { seq, now } = next(row, before!);
+      const caller = providerIds[row.caller];
+      expect(reply).toEqual({
+        status: 200,
+        body: {
+          original: {
+            ...original,
+            state: 'entered_in_error',
+            stateChangedAt: now.toISOString(),
+            stateChangedBy: caller,
+          },
+          notice: {
+            messageId: expect.any(String),
+            threadId: threads[row.state],
+            clientId: clients[row.state],
+            seq,
+            senderId: caller,
+            clientMessageId: expect.stringMatching(/^system:/),
+            kind: 'system',
+            category: 'general',
+            body: { event: 'entered_in_error', messageId: original.messageId, reason: IN_ERROR_REASON },
+            createdAt: now.toISOString(),
+            priority: false,
+            acknowledgeBy: null,
+            amendsMessageId: null,
+            state: 'current',
+            stateChangedAt: null,
+            stateChangedBy: null,
+          },
+        },
+      });
+      await checkCorrected(row, before!, 'entered_in_error', {
+        id: (reply.body.notice as Json).messageId,
+        sender_id: caller,
+        kind: 'system',
+        category: 'general',
+        amends_message_id: null,
+        state: 'current',
+      });
+    },
   };
+
+  /** The sequence the next message of the row's thread takes, and now. */
+  const next = (row: MatrixRow, before: Footprint) => {
+    const thread = before.threads.find((one) => one.id === threads[row.state])!;
+    return { thread, seq: Number(thread.last_seq) + 1, now: clock.now() };
+  };
+
+  /**
+   * A correction: the row's note kept and marked `state` by its caller, one message added after
+   * it (the amendment or the notice, matching `added`), and nothing else changed.
+   */
+  async function checkCorrected(row: MatrixRow, before: Footprint, state: string, added: Json): Promise<void> {
+    const { thread, seq, now } = next(row, before);
+    const original = before.messages.find((message) => message.id === correctionNoteOf(row).messageId)!;
+    expect(original.state).toBe('current');
+    const changed = changes(before, await footprint(clients[row.state]));
+    changed.messages?.added.sort((a, b) => Number(a.seq) - Number(b.seq));
+    expect(changed).toEqual({
+      threads: { added: [{ ...thread, last_seq: seq }], removed: [thread] },
+      messages: {
+        added: [
+          { ...original, state, state_changed_at: now, state_changed_by: providerIds[row.caller] },
+          expect.objectContaining({ ...added, thread_id: threads[row.state], seq, created_at: now }),
+        ],
+        removed: [original],
+      },
+    });
+  }
 
   /** A note stored with the next sequence, as its sender sent it, and nothing else changed. */
   async function checkSent({ caller, state, route }: MatrixRow, reply: Reply, before: Footprint): Promise<void> {
@@ -802,12 +1033,22 @@ describe('access matrix: per-client routes × callers × consent states', () => 
       const threadId = ownThreads.active!;
       const before = await footprint(clients.active);
       const note = { clientMessageId: 'care-team-outside', kind: 'note', category: 'general', body: { text: 'x' } };
+      // Its opening notice, the psychiatrist's: were it reachable, correcting it would be invalid.
+      const opening = before.messages.find((message) => message.thread_id === threadId && message.seq === 1)!;
+      expect(opening).toMatchObject({ kind: 'system', sender_id: providerIds.psychiatrist });
       for (const [method, path, body] of [
         ['GET', `/api/threads/${threadId}`],
         ['GET', `/api/threads/${threadId}/messages`],
+        ['GET', `/api/threads/${threadId}/referrals`],
         ['POST', `/api/threads/${threadId}/messages`, note],
         ['POST', `/api/threads/${threadId}/read`, { uptoSeq: 1 }],
         ['POST', `/api/threads/${threadId}/participants`, { providerIds: [providerIds.therapist] }],
+        [
+          'POST',
+          `/api/messages/${String(opening.id)}/amend`,
+          { clientMessageId: 'care-team-outside', body: { text: 'x' } },
+        ],
+        ['POST', `/api/messages/${String(opening.id)}/entered-in-error`, { reason: 'x' }],
       ] as const) {
         expect({ method, path, reply: await call('therapist', method, path, body) }).toEqual({
           method,
@@ -951,6 +1192,61 @@ describe('access matrix: per-client routes × callers × consent states', () => 
     ...clientWrites,
   ])('%s', (route) => {
     it.each(rowsOf(route).map((row) => [rowName(row), row] as const))('%s', async (_name, row) => runRow(row));
+  });
+
+  // After the correcting rows: their notes are corrected now.
+  describe('correcting, beyond what the rows reach', () => {
+    const amend = (who: Caller, messageId: unknown) =>
+      call(who, 'POST', `/api/messages/${String(messageId)}/amend`, {
+        clientMessageId: `beyond-${who}`,
+        body: { text: 'x' },
+      });
+    const markInError = (who: Caller, messageId: unknown) =>
+      call(who, 'POST', `/api/messages/${String(messageId)}/entered-in-error`, { reason: 'x' });
+    const refused = (status: number, code: string) => ({
+      status,
+      body: { error: { code, message: expect.any(String) } },
+    });
+
+    it('is invalid for a participant with access to another’s message or a system message, and changes nothing', async () => {
+      const before = await footprint(clients.active);
+      const opening = before.messages.find((message) => message.thread_id === threads.active && message.seq === 1)!;
+      const attempts: [Caller, unknown][] = [
+        ...CONSENT_RECIPIENTS.map((who): [Caller, unknown] => [who, notes.active]),
+        ['therapist', opening.id],
+      ];
+      for (const [who, messageId] of attempts) {
+        for (const correct of [amend, markInError]) {
+          expect({ who, messageId, reply: await correct(who, messageId) }).toEqual({
+            who,
+            messageId,
+            reply: refused(400, 'invalid'),
+          });
+        }
+      }
+      expect(opening).toMatchObject({ seq: 1, kind: 'system', sender_id: providerIds.therapist });
+      expect(await footprint(clients.active)).toEqual(before);
+    });
+
+    it('is a conflict once the message is amended or entered in error, and changes nothing', async () => {
+      const before = await footprint(clients.active);
+      for (const route of CORRECTING_ROUTES) {
+        for (const who of threadParticipants('active')) {
+          const messageId = correctionNotes[route].active[who].messageId;
+          expect(before.messages.find((message) => message.id === messageId)?.state).toBe(
+            route === 'POST amend medications' ? 'amended' : 'entered_in_error',
+          );
+          for (const correct of [amend, markInError]) {
+            expect({ route, who, reply: await correct(who, messageId) }).toEqual({
+              route,
+              who,
+              reply: refused(409, 'conflict'),
+            });
+          }
+        }
+      }
+      expect(await footprint(clients.active)).toEqual(before);
+    });
   });
 
   // Last: it moves the clock past every emergency grant.

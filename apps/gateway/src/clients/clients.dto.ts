@@ -90,6 +90,7 @@ export class AccessReportQuery {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   before?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })

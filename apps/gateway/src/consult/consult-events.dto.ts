@@ -1,6 +1,6 @@
 import { CONSENT_CATEGORIES, type ConsentCategory } from '@sharedcare/consent';
-import { type MessageKind, SENDABLE_KINDS } from '@sharedcare/consult';
-import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Min } from 'class-validator';
+import { MAX_SEQ, type MessageKind, SENDABLE_KINDS } from '@sharedcare/consult';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
 
 /** Bodies of the client→server events on `/consult` (DESIGN.md, Live events). */
 export class ThreadRef {
@@ -12,6 +12,7 @@ export class ThreadJoinEvent extends ThreadRef {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(MAX_SEQ)
   afterSeq?: number;
 }
 
@@ -33,6 +34,7 @@ export class MessageSendEvent extends ThreadRef {
 export class MessageReadEvent extends ThreadRef {
   @IsInt()
   @Min(0)
+  @Max(MAX_SEQ)
   uptoSeq: number;
 }
 

@@ -142,10 +142,14 @@ describe('/consult events', () => {
     expect(await dana.emitWithAck('thread.join', { threadId, afterSeq: 0 })).toMatchObject({ ok: true });
   });
 
-  it('answers rate_limited past the per-socket budget, without handling the event', async () => {
-    const dana = await connect(therapist);
+  it('answers rate_limited past the provider’s event budget, however many sockets they open', async () => {
+    // The budget is per provider: a provider the other tests do not use, on two sockets.
+    const busy = testProvider('care_manager', org, 'Busy Bee', 'RN');
+    const [first, second] = [await connect(busy), await connect(busy)];
     const answers = await Promise.all(
-      Array.from({ length: SOCKET_EVENT_LIMIT.points + 5 }, () => dana.emitWithAck('thread.leave', { threadId })),
+      Array.from({ length: SOCKET_EVENT_LIMIT.points + 5 }, (_, index) =>
+        (index % 2 === 0 ? first : second).emitWithAck('thread.leave', { threadId }),
+      ),
     );
     const limited = answers.filter((answer: Json) => answer.ok === false);
     expect(limited.length).toBeGreaterThanOrEqual(5);

@@ -47,7 +47,7 @@ export function threadRoom(threadId: string): string {
 
 // setTimeout's ceiling; an access token lives minutes, so this only guards against odd clocks.
 const MAX_TIMER_MS = 2_147_483_647;
-/** Events one socket may send per window before it is answered `rate_limited`. */
+/** Events one provider's sockets may send per window (on this process) before `rate_limited`. */
 export const SOCKET_EVENT_LIMIT = { points: 60, durationSeconds: 10 };
 /** Sockets one provider may hold open on this process. */
 export const MAX_SOCKETS_PER_PROVIDER = 10;
@@ -196,14 +196,19 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     const now = this.clock.now().getTime();
     if (now - (seen.get(threadId) ?? 0) < TYPING_INTERVAL_MS) return { ok: true, throttled: true };
     seen.set(threadId, now);
-    await this.messages.typing(auth, threadId);
-    socket.to(threadRoom(threadId)).emit('typing', { threadId, providerId: auth.providerId });
+    const uncovered = await this.messages.typing(auth, threadId);
+    socket
+      .to(threadRoom(threadId))
+      .except(uncovered.map(providerRoom))
+      .emit('typing', { threadId, providerId: auth.providerId });
     return { ok: true };
   }
 
   /** Per-socket event budget; an event over it is answered `rate_limited` and never handled. */
   private throttle(socket: Socket, packet: unknown[], next: (error?: Error) => void): void {
-    this.limiter.consume(socket.id).then(
+    // Keyed by provider, not socket: opening more sockets buys no more budget.
+    const { auth } = socket.data as AuthenticatedSocketData;
+    this.limiter.consume(auth.providerId).then(
       () => next(),
       (refusal: { msBeforeNext?: number }) => {
         const ack = packet.at(-1);

@@ -141,6 +141,29 @@ describe('provider directory', () => {
     expect((await api(newcomer, '/providers?limit=0')).status).toBe(400);
   });
 
+  it('keeps a disable that arrived while a sync page was on its way', async () => {
+    const provider = entry({ displayName: 'Pat Lane' });
+    const synced = {
+      id: provider.providerId,
+      organisationId,
+      email: provider.email,
+      displayName: 'Pat Lane',
+      role: 'psychiatrist',
+      credential: 'MD',
+      status: 'active' as const,
+    };
+    const askedAt = new Date();
+    await directory.store([synced], askedAt);
+    await directory.markDisabled(provider.providerId);
+    // The page asked for before the disable still says active: it must not win.
+    await directory.store([synced], askedAt);
+    const [stored] = await directory.inOrganisation(organisationId, [provider.providerId]);
+    expect(stored.status).toBe('disabled');
+    // A page asked for later is newer than the disable, and is believed.
+    await directory.store([synced], new Date(Date.now() + 60_000));
+    expect((await directory.inOrganisation(organisationId, [provider.providerId]))[0].status).toBe('active');
+  });
+
   it('refuses every client route to a provider the directory knows as disabled', async () => {
     const therapist = { sub: randomUUID(), role: 'therapist', name: 'Dana Reyes', cred: 'LCSW' };
     const token = await gateway.issuer.mint({ claims: { org: organisationId, ...therapist } });

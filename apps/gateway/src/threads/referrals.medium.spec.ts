@@ -271,6 +271,22 @@ describe('referrals over REST', () => {
     expect((await call(therapist, 'GET', `/threads/${threadId}`)).body.lastSeq).toBe(2);
   });
 
+  it('refuses a follow-up in another consent category than its referral, as invalid', async () => {
+    const threadId = await openThread();
+    const referralId = await refer(threadId, opening('symptoms'));
+    const refused = await expectRefused(
+      threadId,
+      psychiatrist,
+      followUp(referralId, 'accepted'),
+      { status: 400, code: 'invalid' },
+      referralId,
+    );
+    expect(refused.body.error.details).toEqual([{ field: 'category', problems: ['referralCategory'] }]);
+    expect(
+      (await send(psychiatrist, threadId, { ...followUp(referralId, 'accepted'), category: 'symptoms' })).status,
+    ).toBe(201);
+  });
+
   it('lets exactly one of a concurrent accept and decline through', async () => {
     const threadId = await openThread();
     for (let round = 0; round < 4; round++) {

@@ -4,6 +4,7 @@ import { CONSENT_CATEGORIES, type ConsentCategory } from '@sharedcare/consent';
 import {
   type Amendment,
   type EnteredInError,
+  MAX_SEQ,
   MESSAGE_KINDS,
   MESSAGE_STATES,
   type MessageKind,
@@ -85,6 +86,7 @@ export class HistoryQuery {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(MAX_SEQ)
   after?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
@@ -153,6 +155,7 @@ export class ReadDto {
   @ApiProperty({ minimum: 0 })
   @IsInt()
   @Min(0)
+  @Max(MAX_SEQ)
   uptoSeq: number;
 }
 
