@@ -76,4 +76,21 @@ export class ConsentsRepository {
       .getRepository(ClientNotice)
       .find({ where: { clientId }, order: { createdAt: 'DESC', id: 'ASC' }, take: limit });
   }
+
+  /**
+   * Consents and emergency grants whose time ran out in (`after`, `upTo`]: who lost what, for
+   * the live gateway to close their views (a revocation tells it through NOTIFY; time does not).
+   */
+  async lapsedBetween(after: Date, upTo: Date): Promise<{ clientId: string; providerIds: string[] }[]> {
+    const rows: { client_id: string; provider_ids: string[] }[] = await this.dataSource.query(
+      `SELECT client_id, array_agg(DISTINCT provider_id) AS provider_ids FROM (
+         SELECT client_id, unnest(recipient_ids) AS provider_id FROM consents
+          WHERE revoked_at IS NULL AND expires_at > $1 AND expires_at <= $2
+         UNION ALL
+         SELECT client_id, provider_id FROM emergency_access_grants WHERE expires_at > $1 AND expires_at <= $2
+       ) lapsed GROUP BY client_id`,
+      [after, upTo],
+    );
+    return rows.map((row) => ({ clientId: row.client_id, providerIds: row.provider_ids }));
+  }
 }

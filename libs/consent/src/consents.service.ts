@@ -188,6 +188,11 @@ export class ConsentsService {
     return this.open(revoked, now);
   }
 
+  /** Who lost a consent or an emergency grant to time in (`after`, `upTo`], per client. */
+  lapsedBetween(after: Date, upTo: Date): Promise<{ clientId: string; providerIds: string[] }[]> {
+    return this.consents.lapsedBetween(after, upTo);
+  }
+
   /** Recipients are active clinicians of the caller's organisation, each named once. */
   private async checkRecipients(organisationId: string, recipientIds: string[]): Promise<void> {
     const ids = recipientIds.map((id) => id.toLowerCase());

@@ -249,9 +249,12 @@ export class MessagesService {
     return this.access.uncovered(grant.clientId, participantIds);
   }
 
-  /** The threads of a client a provider takes part in (for closing their live views on revocation). */
-  async threadIdsOf(clientId: string, providerId: string): Promise<string[]> {
-    return (await this.threads.threadsOfClient(clientId, providerId, false)).map((thread) => thread.id);
+  /**
+   * The threads of a client a provider takes part in, or all of them (`every`: an emergency reader
+   * may have joined any), for closing their live views when access ends.
+   */
+  async threadIdsOf(clientId: string, providerId: string, every = false): Promise<string[]> {
+    return (await this.threads.threadsOfClient(clientId, providerId, every)).map((thread) => thread.id);
   }
 
   /** A clinical acknowledgement of a medication change or safety concern sent by someone else. */

@@ -20,7 +20,7 @@ import {
   TokenVerifier,
 } from '@sharedcare/auth';
 import { Clock, createValidationPipe, SystemClock, WsContractFilter } from '@sharedcare/common';
-import { AccessService, type ConsentEvent, ConsentEvents } from '@sharedcare/consent';
+import { AccessService, type ConsentEvent, ConsentEvents, ConsentsService } from '@sharedcare/consent';
 import { type ConsultEvent, ConsultEvents, MessagesService } from '@sharedcare/consult';
 import { DirectoryService } from '@sharedcare/directory';
 import { mapMessage } from '../threads/threads.dto.js';
@@ -54,6 +54,8 @@ export const MAX_SOCKETS_PER_PROVIDER = 10;
 /** One typing notice per socket and thread per this many milliseconds. */
 const TYPING_INTERVAL_MS = 2_000;
 const HISTORY_ON_JOIN = 200;
+/** How often consents and emergency grants that ran out are looked for (issue 4: within a second). */
+const LAPSE_CHECK_MS = 500;
 
 /**
  * The live side of the consult service (namespace `/consult`). Sockets are authenticated in the
@@ -76,12 +78,16 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     duration: SOCKET_EVENT_LIMIT.durationSeconds,
   });
   private readonly unsubscribe: (() => void)[] = [];
+  private lapseTimer?: NodeJS.Timeout;
+  private lapseCheckedUpTo = new Date(0);
+  private checkingLapses = false;
 
   constructor(
     private readonly verifier: TokenVerifier,
     private readonly directory: DirectoryService,
     private readonly messages: MessagesService,
     private readonly access: AccessService,
+    private readonly consents: ConsentsService,
     private readonly consultEvents: ConsultEvents,
     private readonly consentEvents: ConsentEvents,
     @Optional() private readonly clock: Clock = new SystemClock(),
@@ -95,10 +101,14 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       this.consentEvents.subscribe((event) => void this.onConsentEvent(event)),
     );
     void this.scaleOut?.onSessionEvent((event) => void this.onSessionEvent(event));
+    this.lapseCheckedUpTo = this.clock.now();
+    this.lapseTimer = setInterval(() => void this.closeLapsed(), LAPSE_CHECK_MS);
+    this.lapseTimer.unref();
   }
 
   onModuleDestroy(): void {
     for (const stop of this.unsubscribe) stop();
+    clearInterval(this.lapseTimer);
   }
 
   // Nest does not await this hook, so nothing here may reject.
@@ -115,6 +125,11 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       return;
     }
     socket.use((packet, next) => this.throttle(socket, packet, next));
+    // The rooms are gone by 'disconnect'; note them while the socket still has them.
+    socket.once('disconnecting', () => {
+      const threads = [...socket.rooms].filter((room) => room.startsWith('thread:')).map((room) => room.slice(7));
+      socket.once('disconnect', () => threads.forEach((threadId) => void this.announcePresence(threadId)));
+    });
     // The in-memory adapter joins synchronously; the Redis adapter (scale-out) does not.
     void Promise.resolve(socket.join(providerRoom(auth.providerId))).catch(() => {
       this.logger.error({ socketId: socket.id }, 'could not join the provider room; disconnecting');
@@ -156,6 +171,7 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       limit: HISTORY_ON_JOIN,
     });
     await socket.join(threadRoom(body.threadId.toLowerCase()));
+    void this.announcePresence(body.threadId.toLowerCase());
     return { ok: true, messages: page.messages.map(mapMessage), nextAfter: page.nextAfter };
   }
 
@@ -163,6 +179,7 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
   @SubscribeMessage('thread.leave')
   async leave(@ConnectedSocket() socket: Socket, @MessageBody() body: ThreadRef) {
     await socket.leave(threadRoom(body.threadId.toLowerCase()));
+    void this.announcePresence(body.threadId.toLowerCase());
     return { ok: true };
   }
 
@@ -204,6 +221,36 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     return { ok: true };
   }
 
+  /** Tells a thread's joined sockets who is viewing it now (on every process, through the adapter). */
+  private async announcePresence(threadId: string): Promise<void> {
+    try {
+      const sockets = await this.namespace.in(threadRoom(threadId)).fetchSockets();
+      const providerIds = [...new Set(sockets.map((s) => (s.data as AuthenticatedSocketData).auth.providerId))];
+      this.namespace.to(threadRoom(threadId)).emit('presence', { threadId, providerIds });
+    } catch {
+      this.logger.warn({ threadId }, 'presence not announced');
+    }
+  }
+
+  /**
+   * Consents and emergency grants end by time too; nothing is published then, so each process
+   * looks for what ran out since it last looked, and closes its own sockets' views of it.
+   */
+  private async closeLapsed(): Promise<void> {
+    if (this.checkingLapses) return;
+    this.checkingLapses = true;
+    try {
+      const upTo = this.clock.now();
+      const lapsed = await this.consents.lapsedBetween(this.lapseCheckedUpTo, upTo);
+      this.lapseCheckedUpTo = upTo;
+      for (const { clientId, providerIds } of lapsed) await this.closeViews(clientId, providerIds);
+    } catch (error) {
+      this.logger.warn({ error: error instanceof Error ? error.name : 'unknown' }, 'lapsed consents not checked');
+    } finally {
+      this.checkingLapses = false;
+    }
+  }
+
   /** Per-socket event budget; an event over it is answered `rate_limited` and never handled. */
   private throttle(socket: Socket, packet: unknown[], next: (error?: Error) => void): void {
     // Keyed by provider, not socket: opening more sockets buys no more budget.
@@ -232,6 +279,17 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     if (event.type === 'message.new')
       this.namespace.to(rooms).emit('message.new', { message: mapMessage(event.message) });
     else this.namespace.to(rooms).emit('receipt', event.receipt);
+  }
+
+  /** Providers the client's consent no longer covers leave its thread rooms here, and are told. */
+  private async closeViews(clientId: string, providerIds: string[]): Promise<void> {
+    const cutOff = await this.access.uncovered(clientId, providerIds);
+    for (const providerId of cutOff) {
+      const threadIds = await this.messages.threadIdsOf(clientId, providerId);
+      const sockets = this.namespace.local.in(providerRoom(providerId));
+      sockets.socketsLeave((await this.messages.threadIdsOf(clientId, providerId, true)).map(threadRoom));
+      sockets.emit('access.revoked', { clientId, threadIds });
+    }
   }
 
   /**
@@ -271,13 +329,7 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
         }
         return;
       }
-      const cutOff = await this.access.uncovered(event.clientId, event.providerIds);
-      for (const providerId of cutOff) {
-        const threadIds = await this.messages.threadIdsOf(event.clientId, providerId);
-        const sockets = this.namespace.local.in(providerRoom(providerId));
-        sockets.socketsLeave(threadIds.map(threadRoom));
-        sockets.emit('access.revoked', { clientId: event.clientId, threadIds });
-      }
+      await this.closeViews(event.clientId, event.providerIds);
     } catch (error) {
       this.logger.error(
         { type: event.type, error: error instanceof Error ? error.name : 'unknown' },
