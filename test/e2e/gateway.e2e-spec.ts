@@ -120,6 +120,22 @@ describe('consult gateway with the real auth service', () => {
     }
   });
 
+  it('closes the provider’s sockets with session.expired when they log out everywhere', async () => {
+    // Through Redis when the run has it, else through the auth service's session-events feed.
+    const token = await login(platform, 'care.manager@demo.test');
+    const { socket, error } = await connect(platform, token);
+    expect(error).toBeUndefined();
+    const expired = new Promise((resolve) => socket.once('session.expired', resolve));
+    const closed = new Promise((resolve) => socket.once('disconnect', resolve));
+    const loggedOut = await fetch(`${platform.auth.url}/auth/logout-all`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(loggedOut.status).toBeLessThan(300);
+    await Promise.all([expired, closed]);
+    expect(socket.connected).toBe(false);
+  });
+
   it('connects to /consult with the token, and refuses a tampered one with connect_error', async () => {
     const token = await login(platform, 'therapist@demo.test');
     const good = await connect(platform, token);

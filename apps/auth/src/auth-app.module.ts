@@ -27,6 +27,7 @@ import { HealthController } from './health/health.controller.js';
 import { HealthRepository } from './health/health.repository.js';
 import { InternalKeyGuard } from './internal/internal-key.guard.js';
 import { ProviderDirectoryController } from './internal/provider-directory.controller.js';
+import { SessionEventsController } from './internal/session-events.controller.js';
 import { ProviderDirectoryService } from './internal/provider-directory.service.js';
 import { InvitesController } from './invites/invites.controller.js';
 import { InvitesRepository } from './invites/invites.repository.js';
@@ -74,6 +75,7 @@ export const AUTH_CONTROLLERS = [
   AccountController,
   ProviderAdminController,
   ProviderDirectoryController,
+  SessionEventsController,
 ];
 
 const REPOSITORIES = [

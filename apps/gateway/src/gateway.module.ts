@@ -13,6 +13,7 @@ import { AuditedRefusals } from './audit/audited-refusals.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { ConsultGateway } from './consult/consult.gateway.js';
 import { RedisScaleOut } from './consult/redis-scale-out.js';
+import { SessionEventsPoll } from './consult/session-events-poll.js';
 import { SchemaInfo } from './database/schema-info.entity.js';
 import { gatewayEntities, gatewayMigrations } from './database/schema.js';
 import { HealthController } from './health/health.controller.js';
@@ -108,6 +109,20 @@ export class GatewayModule {
         ConsultGateway,
         ...(config.redisUrl
           ? [{ provide: RedisScaleOut, useFactory: () => new RedisScaleOut(config.redisUrl as string) }]
+          : []),
+        // One process, no Redis: logout-all and disable arrive by polling the auth service.
+        ...(!config.redisUrl && directorySync
+          ? [
+              {
+                provide: SessionEventsPoll,
+                useFactory: () =>
+                  new SessionEventsPoll({
+                    authUrl: config.auth.url,
+                    internalApiKey: config.internalApiKey,
+                    intervalMilliseconds: 2_000,
+                  }),
+              },
+            ]
           : []),
         ...(directorySync ? [{ provide: DEMO_SEED_ENABLED, useValue: config.demo }, DemoSeedService] : []),
       ],

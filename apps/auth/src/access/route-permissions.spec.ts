@@ -37,6 +37,7 @@ describe('auth routes and their permissions', () => {
       'GET /auth/me → account.read (therapist, psychiatrist, care_manager, primary_care, admin)',
       'GET /health → public',
       'GET /internal/providers → public + InternalKeyGuard',
+      'GET /internal/session-events → public + InternalKeyGuard',
       'POST /auth/invites → invite.create (admin)',
       'POST /auth/login → public',
       'POST /auth/logout → public',

@@ -116,7 +116,8 @@ describe('internal provider directory over HTTP', () => {
     const login = await fetch(`${url}/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: providers[0].email, password: PASSWORD }),
+      // Any provider but the disabled one (ids are random, so either may sort first).
+      body: JSON.stringify({ email: providers.find((p) => p.id !== disabled.id)!.email, password: PASSWORD }),
     });
     expect(login.status).toBe(200);
     const { accessToken } = (await login.json()) as { accessToken: string };
@@ -163,7 +164,10 @@ describe('internal provider directory over HTTP', () => {
   it('accepts the limits 1 and 500', async () => {
     await expect(directory('?limit=1')).resolves.toMatchObject({
       status: 200,
-      body: { providers: [entry(providers[0])], nextAfter: providers[0].id },
+      body: {
+        providers: [entry(providers[0], providers[0].id === disabled.id ? 'disabled' : 'active')],
+        nextAfter: providers[0].id,
+      },
     });
     const all = await directory('?limit=500');
     expect(all).toMatchObject({ status: 200, body: { nextAfter: null } });

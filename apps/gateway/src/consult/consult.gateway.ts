@@ -25,6 +25,7 @@ import { type ConsultEvent, ConsultEvents, MessagesService } from '@sharedcare/c
 import { DirectoryService } from '@sharedcare/directory';
 import { mapMessage } from '../threads/threads.dto.js';
 import { type AuthSessionEvent, RedisScaleOut } from './redis-scale-out.js';
+import { SessionEventsPoll } from './session-events-poll.js';
 import {
   MessageAcknowledgeEvent,
   MessageReadEvent,
@@ -92,6 +93,7 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     private readonly consentEvents: ConsentEvents,
     @Optional() private readonly clock: Clock = new SystemClock(),
     @Optional() private readonly scaleOut?: RedisScaleOut,
+    @Optional() private readonly sessionPoll?: SessionEventsPoll,
   ) {}
 
   afterInit(namespace: Namespace): void {
@@ -100,7 +102,9 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       this.consultEvents.subscribe((event) => this.fanOut(event)),
       this.consentEvents.subscribe((event) => void this.onConsentEvent(event)),
     );
+    // Session events come through Redis when several processes share it, else from the auth service's feed.
     void this.scaleOut?.onSessionEvent((event) => void this.onSessionEvent(event));
+    this.sessionPoll?.onSessionEvent((event) => void this.onSessionEvent(event));
     this.lapseCheckedUpTo = this.clock.now();
     this.lapseTimer = setInterval(() => void this.closeLapsed(), LAPSE_CHECK_MS);
     this.lapseTimer.unref();
