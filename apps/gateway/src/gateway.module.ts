@@ -11,7 +11,7 @@ import { DirectoryModule } from '@sharedcare/directory';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditedRefusals } from './audit/audited-refusals.js';
 import type { GatewayConfig } from './config/gateway-config.js';
-import { ConsultGateway } from './consult/consult.gateway.js';
+import { ConsultGateway, SOCKET_EVENT_BUDGET } from './consult/consult.gateway.js';
 import { RedisScaleOut } from './consult/redis-scale-out.js';
 import { SessionEventsPoll } from './consult/session-events-poll.js';
 import { SchemaInfo } from './database/schema-info.entity.js';
@@ -106,6 +106,7 @@ export class GatewayModule {
         { provide: Clock, useValue: clock },
         { provide: APP_INTERCEPTOR, useClass: DirectoryInterceptor },
         HealthRepository,
+        { provide: SOCKET_EVENT_BUDGET, useValue: config.socketEventBudget },
         ConsultGateway,
         ...(config.redisUrl
           ? [{ provide: RedisScaleOut, useFactory: () => new RedisScaleOut(config.redisUrl as string) }]

@@ -43,6 +43,7 @@ describe('readGatewayConfig', () => {
       directorySyncSeconds: 60,
       demo: true,
       redisUrl: undefined,
+      socketEventBudget: 60,
       previousMasterKeys: [],
     });
   });

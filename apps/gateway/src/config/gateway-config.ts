@@ -31,6 +31,8 @@ export interface GatewayConfig {
   demo: boolean;
   /** Shares rooms and session events between consult-service processes; absent: one process. */
   redisUrl?: string;
+  /** Socket events one provider may send per 10 seconds on one process. */
+  socketEventBudget: number;
   /**
    * Earlier master keys, which only unwrap data keys that `npm run master-key:rotate` has not
    * rewrapped under `masterKey` yet (README, Rotating the master key).
@@ -124,6 +126,8 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
   const redisUrl = env.url('REDIS_URL');
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) env.problem('REDIS_URL must be a redis:// or rediss:// URL');
 
+  const socketEventBudget = env.int('SOCKET_EVENT_BUDGET', 60, { min: 1, max: 100_000 });
+
   const logLevel = env.logLevel();
   const http = readHttpSettings(env);
 
@@ -143,5 +147,6 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
     demo,
     previousMasterKeys,
     redisUrl,
+    socketEventBudget,
   };
 }

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { apiAs, type Json, type TestProvider, testProvider } from '../../../../test/support/api.js';
 import { connectOutcome, startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
-import { SOCKET_EVENT_LIMIT } from './consult.gateway.js';
 
 const org = randomUUID();
+/** The default SOCKET_EVENT_BUDGET. */
+const BUDGET = 60;
 const therapist = testProvider('therapist', org, 'Dana Reyes', 'LCSW');
 const psychiatrist = testProvider('psychiatrist', org, 'Sam Okafor', 'MD');
 const outsider = testProvider('therapist', org, 'Alex Kim', 'LPC');
@@ -165,7 +166,7 @@ describe('/consult events', () => {
     const busy = testProvider('care_manager', org, 'Busy Bee', 'RN');
     const [first, second] = [await connect(busy), await connect(busy)];
     const answers = await Promise.all(
-      Array.from({ length: SOCKET_EVENT_LIMIT.points + 5 }, (_, index) =>
+      Array.from({ length: BUDGET + 5 }, (_, index) =>
         (index % 2 === 0 ? first : second).emitWithAck('thread.leave', { threadId }),
       ),
     );

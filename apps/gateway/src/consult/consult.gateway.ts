@@ -1,4 +1,4 @@
-import { Logger, type OnModuleDestroy, Optional, UseFilters, UsePipes } from '@nestjs/common';
+import { Inject, Logger, type OnModuleDestroy, Optional, UseFilters, UsePipes } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -48,8 +48,9 @@ export function threadRoom(threadId: string): string {
 
 // setTimeout's ceiling; an access token lives minutes, so this only guards against odd clocks.
 const MAX_TIMER_MS = 2_147_483_647;
-/** Events one provider's sockets may send per window (on this process) before `rate_limited`. */
-export const SOCKET_EVENT_LIMIT = { points: 60, durationSeconds: 10 };
+/** The window of the per-provider event budget (SOCKET_EVENT_BUDGET events per window). */
+export const SOCKET_EVENT_WINDOW_SECONDS = 10;
+export const SOCKET_EVENT_BUDGET = Symbol('SOCKET_EVENT_BUDGET');
 /** Sockets one provider may hold open on this process. */
 export const MAX_SOCKETS_PER_PROVIDER = 10;
 /** One typing notice per socket and thread per this many milliseconds. */
@@ -74,10 +75,7 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
   private readonly expiryTimers = new WeakMap<Socket, NodeJS.Timeout>();
   private readonly lastTyping = new WeakMap<Socket, Map<string, number>>();
   private readonly socketsPerProvider = new Map<string, number>();
-  private readonly limiter = new RateLimiterMemory({
-    points: SOCKET_EVENT_LIMIT.points,
-    duration: SOCKET_EVENT_LIMIT.durationSeconds,
-  });
+  private readonly limiter: RateLimiterMemory;
   private readonly unsubscribe: (() => void)[] = [];
   private lapseTimer?: NodeJS.Timeout;
   private lapseCheckedUpTo = new Date(0);
@@ -94,7 +92,10 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     @Optional() private readonly clock: Clock = new SystemClock(),
     @Optional() private readonly scaleOut?: RedisScaleOut,
     @Optional() private readonly sessionPoll?: SessionEventsPoll,
-  ) {}
+    @Optional() @Inject(SOCKET_EVENT_BUDGET) eventBudget = 60,
+  ) {
+    this.limiter = new RateLimiterMemory({ points: eventBudget, duration: SOCKET_EVENT_WINDOW_SECONDS });
+  }
 
   afterInit(namespace: Namespace): void {
     namespace.use(createSocketAuthMiddleware(this.verifier));
