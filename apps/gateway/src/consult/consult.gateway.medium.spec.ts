@@ -81,6 +81,22 @@ describe('/consult handshake (socket authentication)', () => {
     expect(await closed).toBe('transport close');
   });
 
+  it('drops a client that sends a malformed packet, and keeps serving everyone else', async () => {
+    const bystander = gateway.socket({ auth: { token: await mint() } });
+    expect(await connectOutcome(bystander)).toEqual({ connected: true });
+    const socket = gateway.socket({ auth: { token: await mint() }, transports: ['websocket'] });
+    expect(await connectOutcome(socket)).toEqual({ connected: true });
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    // Below socket.io's encoder: an engine.io message whose socket.io packet is cut mid-JSON.
+    (socket.io.engine as unknown as { send(data: string): void }).send('2/consult,["thread.join",{"threadId":');
+    expect(await closed).toBe('transport close');
+    expect(bystander.connected).toBe(true);
+    expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
+    const again = gateway.socket({ auth: { token: await mint() } });
+    expect(await connectOutcome(again)).toEqual({ connected: true });
+    for (const open of [bystander, again]) open.disconnect();
+  });
+
   it('tells the client its session expired and disconnects it when the token expires', async () => {
     const token = await mint();
     const expiresAt = (nowSeconds() + 600) * 1000;
