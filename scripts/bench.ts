@@ -10,7 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
-import { openDatabase } from '@sharedcare/common';
+import { type DatabaseHandle, openDatabase } from '@sharedcare/common';
 import { ClientsService, ConsentsService } from '@sharedcare/consent';
 import { ThreadsService } from '@sharedcare/consult';
 import { DirectoryService } from '@sharedcare/directory';
@@ -28,6 +28,29 @@ const AUDIENCE = 'sharedcare-api';
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const p95 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)];
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+
+/**
+ * With DATABASE_URL, a database of its own on that server (created here, dropped at the end), never
+ * the one the URL names; otherwise the embedded database in a temporary folder.
+ */
+async function benchDatabase(dataDir: string): Promise<DatabaseHandle> {
+  const base = process.env.DATABASE_URL;
+  if (!base) return openDatabase(undefined, join(dataDir, 'pgdata'), 'bench');
+  const name = `sharedcare_bench_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: base });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), embedded: false, stop: () => admin(`DROP DATABASE ${name} WITH (FORCE)`) };
+}
 
 async function main(): Promise<void> {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
@@ -56,7 +79,7 @@ async function main(): Promise<void> {
       .sign(privateKey);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'sharedcare-bench-'));
-  const database = await openDatabase(process.env.DATABASE_URL, join(dataDir, 'pgdata'), 'bench');
+  const database = await benchDatabase(dataDir);
   const config = {
     ...readGatewayConfig({
       DATA_DIR: dataDir,
