@@ -91,9 +91,13 @@ export interface Platform {
  * The auth service and the consult gateway as separate processes, each with its own database:
  * fresh databases on the real server when DATABASE_URL is set, embedded PGlite otherwise. Both
  * get the same absolute DATA_DIR, so with no INTERNAL_API_KEY they share
- * `<DATA_DIR>/internal-api.key` (see {@link readInternalApiKey}).
+ * `<DATA_DIR>/internal-api.key` (see {@link readInternalApiKey}). `options.databaseUrl` names
+ * another server to make those databases on (a private cluster a test stops and starts).
  */
-export async function startPlatform(extraEnv: Record<string, string> = {}): Promise<Platform> {
+export async function startPlatform(
+  extraEnv: Record<string, string> = {},
+  options: { databaseUrl?: string } = {},
+): Promise<Platform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sharedcare-e2e-'));
   const [authPort, gatewayPort] = [await freePort(), await freePort()];
   const authUrl = `http://127.0.0.1:${authPort}`;
@@ -108,7 +112,7 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
     DEMO: 'true',
     ...extraEnv,
   };
-  const base = process.env.DATABASE_URL;
+  const base = options.databaseUrl ?? process.env.DATABASE_URL;
   if (base) {
     const { authEntities, authMigrations } = await import('../../apps/auth/src/database/schema.js');
     const { gatewayEntities, gatewayMigrations } = await import('../../apps/gateway/src/database/schema.js');
