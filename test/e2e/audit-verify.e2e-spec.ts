@@ -1,35 +1,19 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { AuditRepository, AuditService } from '@sharedcare/audit';
 import { FixedClock, openDatabase, typeormOptions, type DatabaseHandle } from '@sharedcare/common';
 import { readGatewayConfig } from '../../apps/gateway/src/config/gateway-config.js';
 import { gatewayEntities, gatewayMigrations } from '../../apps/gateway/src/database/schema.js';
-import { freePort, startService } from '../support/services.js';
+import { freePort, startService, runBuiltCommand } from '../support/services.js';
 import { createServerDatabase } from '../support/test-database.js';
 
 // The service starts as a process.
 jest.setTimeout(120_000);
 
-const root = resolve(import.meta.dirname, '../..');
-
-/** `npm run audit:verify`, as built into dist/ (run `npm run build` first). */
-function auditVerify(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(root, 'dist/apps/gateway/src/cli/audit-verify.js')], {
-      cwd: root,
-      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => done({ code, output }));
-  });
-}
+const auditVerify = (env: Record<string, string>) => runBuiltCommand('apps/gateway/src/cli/audit-verify.js', env);
 
 describe('npm run audit:verify', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sharedcare-audit-e2e-'));

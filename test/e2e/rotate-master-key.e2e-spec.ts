@@ -1,35 +1,21 @@
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { openDatabase, SystemClock, typeormOptions, type DatabaseHandle } from '@sharedcare/common';
 import { ClientDataKeyRepository, ClientKeyring, MasterKey } from '@sharedcare/crypto';
 import { readGatewayConfig } from '../../apps/gateway/src/config/gateway-config.js';
 import { gatewayEntities, gatewayMigrations } from '../../apps/gateway/src/database/schema.js';
+import { runBuiltCommand } from '../support/services.js';
 import { createServerDatabase } from '../support/test-database.js';
 
 // The command starts as a process, each run opening the database afresh.
 jest.setTimeout(120_000);
 
-const root = resolve(import.meta.dirname, '../..');
-
-/** `npm run master-key:rotate`, as built into dist/ (run `npm run build` first). */
-function rotateMasterKey(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(root, 'dist/apps/gateway/src/cli/rotate-master-key.js')], {
-      cwd: root,
-      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => done({ code, output }));
-  });
-}
+const rotateMasterKey = (env: Record<string, string>) =>
+  runBuiltCommand('apps/gateway/src/cli/rotate-master-key.js', env);
 
 describe('npm run master-key:rotate', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sharedcare-master-key-e2e-'));

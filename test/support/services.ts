@@ -153,3 +153,21 @@ export function readInternalApiKey(platform: Pick<Platform, 'dataDir' | 'env'>):
   const encoded = configured ? configured : readFileSync(join(platform.dataDir, 'internal-api.key'), 'utf8');
   return Buffer.from(encoded.trim(), 'base64');
 }
+
+/** A command built into dist/ (`npm run build` first), run to its end: its exit code and output. */
+export function runBuiltCommand(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(root, 'dist', script)], {
+      cwd: root,
+      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => done({ code, output }));
+  });
+}
