@@ -42,3 +42,43 @@ export function apiAs(gateway: TestGateway, clock?: Clock) {
     return { status: response.status, body: (await response.json()) as Json };
   };
 }
+
+/** Registers a client as `owner` (who joins its care team); its id. */
+export async function registerClient(call: ReturnType<typeof apiAs>, owner: TestProvider): Promise<string> {
+  const created = await call(owner, 'POST', '/clients', { displayName: 'Jordan Lee', dateOfBirth: '1990-04-12' });
+  if (created.status !== 201) throw new Error(`client not registered: ${created.status}`);
+  return created.body.clientId as string;
+}
+
+/** `owner` records the client's consent for `recipientIds` in `categories`, until `expiresAt`; its id. */
+export async function grantConsent(
+  call: ReturnType<typeof apiAs>,
+  owner: TestProvider,
+  clientId: string,
+  recipientIds: string[],
+  categories: string[],
+  expiresAt: Date,
+): Promise<string> {
+  const granted = await call(owner, 'POST', `/clients/${clientId}/consents`, {
+    recipientIds,
+    categories,
+    purpose: 'treatment',
+    expiresAt: expiresAt.toISOString(),
+    attestation: { method: 'signature_on_file', signerName: 'Jordan Lee' },
+  });
+  if (granted.status !== 201) throw new Error(`consent not granted: ${granted.status}`);
+  return granted.body.consentId as string;
+}
+
+/** `owner` opens a thread about the client with `participantIds`; its id. */
+export async function openThread(
+  call: ReturnType<typeof apiAs>,
+  owner: TestProvider,
+  clientId: string,
+  participantIds: string[],
+  subject = 'Consult',
+): Promise<string> {
+  const thread = await call(owner, 'POST', '/threads', { clientId, subject, participantIds });
+  if (thread.status !== 201) throw new Error(`thread not opened: ${thread.status} ${JSON.stringify(thread.body)}`);
+  return thread.body.threadId as string;
+}

@@ -3,7 +3,15 @@ import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createClient } from 'redis';
 import type { Socket as ClientSocket } from 'socket.io-client';
-import { apiAs, type Json, type TestProvider, testProvider } from '../../../../test/support/api.js';
+import {
+  apiAs,
+  grantConsent,
+  type Json,
+  openThread,
+  registerClient,
+  type TestProvider,
+  testProvider,
+} from '../../../../test/support/api.js';
 import { connectOutcome, startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
 import { AUTH_EVENTS_CHANNEL } from './redis-scale-out.js';
 
@@ -25,21 +33,9 @@ async function connect(gateway: TestGateway, provider: TestProvider): Promise<Cl
 async function sharedThread(gateway: TestGateway): Promise<{ clientId: string; threadId: string }> {
   const call = apiAs(gateway);
   await call(psychiatrist, 'GET', '/me');
-  const clientId = (await call(therapist, 'POST', '/clients', { displayName: 'Jordan Lee', dateOfBirth: '1990-04-12' }))
-    .body.clientId as string;
-  await call(therapist, 'POST', `/clients/${clientId}/consents`, {
-    recipientIds: [psychiatrist.sub],
-    categories: ['general'],
-    purpose: 'treatment',
-    expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
-    attestation: { method: 'signature_on_file', signerName: 'Jordan Lee' },
-  });
-  const thread = await call(therapist, 'POST', '/threads', {
-    clientId,
-    subject: 'x',
-    participantIds: [psychiatrist.sub],
-  });
-  return { clientId, threadId: thread.body.threadId as string };
+  const clientId = await registerClient(call, therapist);
+  await grantConsent(call, therapist, clientId, [psychiatrist.sub], ['general'], new Date(Date.now() + 86_400_000));
+  return { clientId, threadId: await openThread(call, therapist, clientId, [psychiatrist.sub]) };
 }
 
 const note = (text: string) => ({ clientMessageId: randomUUID(), kind: 'note', category: 'general', body: { text } });

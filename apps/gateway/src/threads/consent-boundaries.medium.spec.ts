@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type ConsultEvent, ConsultEvents } from '@sharedcare/consult';
-import { apiAs, testProvider } from '../../../../test/support/api.js';
+import { apiAs, grantConsent, registerClient, testProvider } from '../../../../test/support/api.js';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
 
 const org = randomUUID();
@@ -35,22 +35,11 @@ describe('consent boundaries of threads', () => {
     await gateway?.stop();
   });
 
-  async function consent(clientId: string, recipient: { sub: string }, categories: string[]) {
-    const granted = await call(therapist, 'POST', `/clients/${clientId}/consents`, {
-      recipientIds: [recipient.sub],
-      categories,
-      purpose: 'treatment',
-      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
-      attestation: { method: 'signature_on_file', signerName: 'Jordan Lee' },
-    });
-    expect(granted.status).toBe(201);
-    return granted.body.consentId as string;
-  }
+  const consent = (clientId: string, recipient: { sub: string }, categories: string[]) =>
+    grantConsent(call, therapist, clientId, [recipient.sub], categories, new Date(Date.now() + 86_400_000));
 
   async function sharedThread(psychiatristCategories: string[], careManagerCategories?: string[]) {
-    const clientId = (
-      await call(therapist, 'POST', '/clients', { displayName: 'Jordan Lee', dateOfBirth: '1990-04-12' })
-    ).body.clientId as string;
+    const clientId = await registerClient(call, therapist);
     const psychiatristConsent = await consent(clientId, psychiatrist, psychiatristCategories);
     const participants = [psychiatrist.sub];
     if (careManagerCategories) {

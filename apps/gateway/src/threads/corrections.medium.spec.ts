@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FixedClock } from '@sharedcare/common';
 import { type ConsultEvent, ConsultEvents } from '@sharedcare/consult';
-import { apiAs, type Json, testProvider } from '../../../../test/support/api.js';
+import { apiAs, type Json, testProvider, openThread as openThreadAs } from '../../../../test/support/api.js';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
 
 const org = randomUUID();
@@ -63,15 +63,8 @@ describe('amending a message and marking it entered in error, over REST', () => 
     await gateway?.stop();
   });
 
-  async function openThread(participants = [psychiatrist.sub]) {
-    const thread = await call(therapist, 'POST', '/threads', {
-      clientId,
-      subject: 'Follow-up',
-      participantIds: participants,
-    });
-    expect(thread.status).toBe(201);
-    return thread.body.threadId as string;
-  }
+  const openThread = (participants = [psychiatrist.sub]) =>
+    openThreadAs(call, therapist, clientId, participants, 'Follow-up');
 
   async function post(threadId: string, body: Json = note('Sleeping poorly since Tuesday.'), provider = therapist) {
     const sent = await call(provider, 'POST', `/threads/${threadId}/messages`, body);

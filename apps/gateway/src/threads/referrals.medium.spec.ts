@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FixedClock } from '@sharedcare/common';
 import { type ConsultEvent, ConsultEvents } from '@sharedcare/consult';
-import { apiAs, type Json, testProvider } from '../../../../test/support/api.js';
+import { apiAs, type Json, testProvider, openThread as openThreadAs } from '../../../../test/support/api.js';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
 
 const org = randomUUID();
@@ -74,15 +74,8 @@ describe('referrals over REST', () => {
     await gateway?.stop();
   });
 
-  async function openThread(participants = [psychiatrist.sub]) {
-    const thread = await call(therapist, 'POST', '/threads', {
-      clientId,
-      subject: 'Referral',
-      participantIds: participants,
-    });
-    expect(thread.status).toBe(201);
-    return thread.body.threadId as string;
-  }
+  const openThread = (participants = [psychiatrist.sub]) =>
+    openThreadAs(call, therapist, clientId, participants, 'Referral');
 
   async function refer(threadId: string, body = opening()) {
     const sent = await call(therapist, 'POST', `/threads/${threadId}/messages`, body);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { FixedClock } from '@sharedcare/common';
 import { REDISCLOSURE_NOTICE } from '@sharedcare/consent';
 import { type ConsultEvent, ConsultEvents } from '@sharedcare/consult';
-import { apiAs, testProvider } from '../../../../test/support/api.js';
+import { apiAs, testProvider, openThread as openThreadAs } from '../../../../test/support/api.js';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
 
 const org = randomUUID();
@@ -49,15 +49,8 @@ describe('threads and messages over REST', () => {
     await gateway?.stop();
   });
 
-  async function openThread(participants = [psychiatrist.sub]) {
-    const thread = await call(therapist, 'POST', '/threads', {
-      clientId,
-      subject: 'Medication review',
-      participantIds: participants,
-    });
-    expect(thread.status).toBe(201);
-    return thread.body.threadId as string;
-  }
+  const openThread = (participants = [psychiatrist.sub]) =>
+    openThreadAs(call, therapist, clientId, participants, 'Medication review');
 
   it('opens a thread among covered colleagues with a system message, and lists it for its participants only', async () => {
     const threadId = await openThread();
