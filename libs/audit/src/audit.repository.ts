@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditRecord } from './audit-record.entity.js';
 
 /** The last link of the chain, or none before the first record. */
@@ -25,17 +25,27 @@ export class AuditRepository {
    * READ COMMITTED each statement sees what committed before it, so no two records ever share a
    * predecessor.
    */
-  async append(build: (head: AuditChainHead | null) => AuditRecord[]): Promise<AuditRecord[]> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(CHAIN_LOCK_SQL);
-      const rows = (await manager.query(
-        `SELECT "sequence", "hash" FROM "audit_records" ORDER BY "sequence" DESC LIMIT 1`,
-      )) as { sequence: string; hash: string }[];
-      const head = rows.length === 0 ? null : { sequence: Number(rows[0].sequence), hash: rows[0].hash };
-      const records = build(head);
-      if (records.length > 0) await manager.insert(AuditRecord, records);
-      return records;
-    });
+  async append(
+    build: (head: AuditChainHead | null) => AuditRecord[],
+    /** A transaction of the caller's to append within, so the record commits with the change it records. */
+    within?: EntityManager,
+  ): Promise<AuditRecord[]> {
+    if (within) return this.appendWithin(within, build);
+    return this.dataSource.transaction((manager) => this.appendWithin(manager, build));
+  }
+
+  private async appendWithin(
+    manager: EntityManager,
+    build: (head: AuditChainHead | null) => AuditRecord[],
+  ): Promise<AuditRecord[]> {
+    await manager.query(CHAIN_LOCK_SQL);
+    const rows = (await manager.query(
+      `SELECT "sequence", "hash" FROM "audit_records" ORDER BY "sequence" DESC LIMIT 1`,
+    )) as { sequence: string; hash: string }[];
+    const head = rows.length === 0 ? null : { sequence: Number(rows[0].sequence), hash: rows[0].hash };
+    const records = build(head);
+    if (records.length > 0) await manager.insert(AuditRecord, records);
+    return records;
   }
 
   /** Up to `limit` records after `afterSequence`, in chain order. */

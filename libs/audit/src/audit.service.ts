@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Clock, DomainException } from '@sharedcare/common';
+import type { EntityManager } from 'typeorm';
 import { assertAuditDetails } from './audit-details.js';
 import { GENESIS_HASH, hashAuditRecord } from './audit-hash.js';
 import { AUDIT_OUTCOMES, type AuditDetails, type AuditOutcome, AuditRecord } from './audit-record.entity.js';
@@ -73,7 +74,7 @@ export class AuditService {
    * Appends several records in one transaction, in order (a list read, a refusal of several ids).
    * Refuses (`invalid`) the whole batch, writing nothing, if any entry is malformed.
    */
-  async recordAll(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+  async recordAll(entries: readonly AuditEntry[], within?: EntityManager): Promise<AuditRecord[]> {
     for (const entry of entries) checkEntry(entry);
     if (entries.length === 0) return [];
     const ids = entries.map(() => randomUUID());
@@ -104,7 +105,16 @@ export class AuditService {
         previous = record;
         return record;
       });
-    });
+    }, within);
+  }
+
+  /**
+   * Appends one record inside the caller's transaction (an opaque handle from a repository), so a
+   * crash can never leave the change without its record, nor the record without the change.
+   */
+  async recordWithin(within: EntityManager, entry: AuditEntry): Promise<AuditRecord> {
+    const [record] = await this.recordAll([entry], within);
+    return record;
   }
 
   /** One client's records, newest first (the access report reads these). */

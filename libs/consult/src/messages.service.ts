@@ -150,6 +150,19 @@ export class MessagesService {
         );
       }
       await referral?.(manager, message);
+      // The record of the send commits with it: a crash cannot leave a message nobody accounts for.
+      await this.audit.recordWithin(
+        manager,
+        callerEntry(auth, {
+          action: 'message.send',
+          resourceType: 'message',
+          resourceId: message.id,
+          clientId: grant.clientId,
+          category: input.category,
+          outcome: 'success',
+          details: { threadId, kind: input.kind, seq: message.seq },
+        }),
+      );
     };
     const { message, created } = await this.threads.send(
       {
@@ -173,17 +186,6 @@ export class MessagesService {
     );
     const view = await this.withReferralStatus(await this.reader.open(message));
     if (!created) return view;
-    await this.audit.record(
-      callerEntry(auth, {
-        action: 'message.send',
-        resourceType: 'message',
-        resourceId: message.id,
-        clientId: grant.clientId,
-        category: input.category,
-        outcome: 'success',
-        details: { threadId, kind: input.kind, seq: message.seq },
-      }),
-    );
     // Committed: now, and only now, the others may hear of it, if they still may.
     const recipientIds = await this.access.covered(grant.clientId, participantIds, input.category);
     this.events.publish({ type: 'message.new', recipientIds, message: view });

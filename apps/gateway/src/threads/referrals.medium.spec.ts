@@ -280,6 +280,37 @@ describe('referrals over REST', () => {
     ).toBe(201);
   });
 
+  it('records a send in the audit trail in the same transaction: a refused follow-up leaves neither', async () => {
+    const threadId = await openThread();
+    const sends = () =>
+      count(`SELECT count(*) AS n FROM audit_records WHERE action = 'message.send' AND details->>'threadId' = $1`, [
+        threadId,
+      ]);
+    const referralId = await refer(threadId);
+    expect(await sends()).toBe(1);
+    // Written by one transaction: the message row and its audit record carry the same xmin.
+    const [{ message_xmin: messageXmin }] = await gateway.db.dataSource.query(
+      `SELECT xmin::text AS message_xmin FROM messages WHERE id = $1`,
+      [referralId],
+    );
+    const [{ audit_xmin: auditXmin }] = await gateway.db.dataSource.query(
+      `SELECT xmin::text AS audit_xmin FROM audit_records WHERE action = 'message.send' AND resource_id = $1`,
+      [referralId],
+    );
+    expect(auditXmin).toBe(messageXmin);
+    // completed straight from sent is refused inside the sending transaction, after the row was written.
+    await expectRefused(
+      threadId,
+      psychiatrist,
+      followUp(referralId, 'completed'),
+      { status: 409, code: 'conflict' },
+      referralId,
+    );
+    expect(await sends()).toBe(1);
+    expect((await send(psychiatrist, threadId, followUp(referralId, 'accepted'))).status).toBe(201);
+    expect(await sends()).toBe(2);
+  });
+
   it('lets exactly one of a concurrent accept and decline through', async () => {
     const threadId = await openThread();
     for (let round = 0; round < 4; round++) {
