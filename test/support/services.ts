@@ -72,7 +72,8 @@ export async function startService(
     output,
     stop: (signal = 'SIGTERM') =>
       new Promise((resolveExit) => {
-        if (child.exitCode !== null) return resolveExit(child.exitCode);
+        // A process killed by a signal has no exit code, and has already sent its one 'exit'.
+        if (child.exitCode !== null || child.signalCode !== null) return resolveExit(child.exitCode);
         child.once('exit', (code) => resolveExit(code));
         child.kill(signal);
       }),
