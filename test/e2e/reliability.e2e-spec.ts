@@ -25,6 +25,7 @@ interface Message {
   messageId: string;
   threadId: string;
   seq: number;
+  clientId: string;
   senderId: string;
   clientMessageId: string;
 }
@@ -415,6 +416,16 @@ describe('reliability: processes and servers fail under sending clients', () => 
         expect(stored.filter((m) => m.clientMessageId === message.clientMessageId)).toEqual([
           expect.objectContaining({ messageId: message.messageId, seq: message.seq }),
         ]);
+      }
+      // Every stored note is accounted for in the audit trail, whenever the kill came.
+      const report = await getJson<{ entries: { action: string; resourceId: string }[] }>(
+        `${gateway.url}/api/clients/${retried[0].clientId}/access-report?limit=200`,
+        therapist,
+      );
+      for (const message of retried) {
+        expect(report.entries).toContainEqual(
+          expect.objectContaining({ action: 'message.send', resourceId: message.messageId }),
+        );
       }
       // The psychiatrist catches up from what they had before the round: each note exactly once.
       const caughtUp = (await sam.emitWithAck('thread.join', { threadId, afterSeq: baseline })) as {
