@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { REDISCLOSURE_NOTICE } from '@sharedcare/consent';
+import { type ConsentCategory, withRedisclosureNotice } from '@sharedcare/consent';
 import { ClientKeyring } from '@sharedcare/crypto';
 import type { MessageBody, SafetyConcernBody } from './message-bodies.js';
 import type { MessageView, SystemBody } from './message-view.js';
@@ -41,7 +41,7 @@ export class MessageReader {
     const amendment = message.amendsMessageId === null ? null : (payload as AmendmentEnvelope);
     const body = amendment ? amendment.body : (payload as MessageBody | SystemBody);
     const imminent = message.kind === 'safety_concern' && (body as SafetyConcernBody).riskLevel === 'imminent';
-    return {
+    const view: MessageView = {
       messageId: message.id,
       threadId: message.threadId,
       clientId: message.clientId,
@@ -60,7 +60,7 @@ export class MessageReader {
       stateChangedBy: message.stateChangedBy,
       ...(amendment?.reason === undefined ? {} : { amendmentReason: amendment.reason }),
       ...(imminent ? { crisisLine: { ...CRISIS_LINE } } : {}),
-      ...(message.category === 'substance_use' ? { redisclosureNotice: REDISCLOSURE_NOTICE } : {}),
     };
+    return withRedisclosureNotice(view, message.category as ConsentCategory);
   }
 }

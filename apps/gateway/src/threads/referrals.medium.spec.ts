@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { FixedClock } from '@sharedcare/common';
 import { type ConsultEvent, ConsultEvents } from '@sharedcare/consult';
-import { apiAs, type Json, testProvider, openThread as openThreadAs } from '../../../../test/support/api.js';
+import {
+  apiAs,
+  type Json,
+  testProvider,
+  openThread as openThreadAs,
+  registerClient,
+} from '../../../../test/support/api.js';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
 
 const org = randomUUID();
@@ -65,8 +71,7 @@ describe('referrals over REST', () => {
     events = [];
     gateway.app.get(ConsultEvents).subscribe((event) => events.push(event));
     for (const provider of [psychiatrist, careManager, outsider]) await call(provider, 'GET', '/me');
-    clientId = (await call(therapist, 'POST', '/clients', { displayName: 'Jordan Lee', dateOfBirth: '1990-04-12' }))
-      .body.clientId;
+    clientId = await registerClient(call, therapist);
     await consent(psychiatrist, ['general', 'symptoms', 'medications', 'diagnosis']);
     await consent(careManager, ['general']);
   });

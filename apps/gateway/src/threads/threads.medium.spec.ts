@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { FixedClock } from '@sharedcare/common';
 import { REDISCLOSURE_NOTICE } from '@sharedcare/consent';
 import { type ConsultEvent, ConsultEvents } from '@sharedcare/consult';
-import { apiAs, testProvider, openThread as openThreadAs } from '../../../../test/support/api.js';
+import { apiAs, testProvider, openThread as openThreadAs, registerClient } from '../../../../test/support/api.js';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
 
 const org = randomUUID();
@@ -26,8 +26,7 @@ describe('threads and messages over REST', () => {
     events = [];
     gateway.app.get(ConsultEvents).subscribe((event) => events.push(event));
     for (const provider of [psychiatrist, careManager, outsider]) await call(provider, 'GET', '/me');
-    clientId = (await call(therapist, 'POST', '/clients', { displayName: 'Jordan Lee', dateOfBirth: '1990-04-12' }))
-      .body.clientId;
+    clientId = await registerClient(call, therapist);
     const consent = await call(therapist, 'POST', `/clients/${clientId}/consents`, {
       recipientIds: [psychiatrist.sub],
       categories: ['general', 'symptoms', 'medications', 'safety_plan', 'substance_use'],
