@@ -7,6 +7,7 @@ import {
   type DatabaseHandle,
   RATE_LIMIT_OVERRIDES,
   RateLimitGuard,
+  ServiceHealthModule,
   SystemClock,
   typeormOptions,
 } from '@sharedcare/common';
@@ -135,6 +136,7 @@ export class AuthAppModule {
           retryDelay: 1_000,
         }),
         TypeOrmModule.forFeature(authEntities),
+        ServiceHealthModule,
       ],
       controllers: AUTH_CONTROLLERS,
       providers: [

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import { configureApp, runService } from '@sharedcare/common';
+import { configureApp, runService, ServiceDrain } from '@sharedcare/common';
 import { AuthAppModule } from './auth-app.module.js';
 import { loadAuthConfig } from './config/auth-config.js';
 
@@ -15,11 +15,13 @@ await runService({
     const app = await NestFactory.create(AuthAppModule.forRoot({ config, database }), { bufferLogs: true });
     configureApp(app, {
       http: config.http,
+      drain: app.get(ServiceDrain),
       title: 'SharedCare auth service',
       description:
         'Provider accounts, invites, password + TOTP login, rotating refresh tokens, and the JWKS the consult service verifies access tokens against.',
     });
     return app;
   },
+  drainTimeoutMs: (config) => config.shutdownDrainMs,
   describe: (config) => ({ demo: config.demo, redis: !!config.redisUrl }),
 });

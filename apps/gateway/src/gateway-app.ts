@@ -1,14 +1,14 @@
 import { type INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { configureApp } from '@sharedcare/common';
+import { configureApp, ServiceDrain } from '@sharedcare/common';
 import { RedisScaleOut } from './consult/redis-scale-out.js';
 import { ConsultIoAdapter } from './consult/consult-io.adapter.js';
 import { GatewayModule, type GatewayModuleOptions } from './gateway.module.js';
 
 /** REST lives under /api; health (and the docs, mounted by configureApp) stay at the root. */
 export const API_PREFIX = 'api';
-const UNPREFIXED = [{ path: 'health', method: RequestMethod.GET }];
+const UNPREFIXED = ['health', 'health/live', 'health/ready'].map((path) => ({ path, method: RequestMethod.GET }));
 
 /** The path a controller route is served at. */
 export function servedPath(path: string): string {
@@ -32,6 +32,7 @@ export async function createGatewayApp(options: GatewayModuleOptions): Promise<I
     maxAge: 600,
   });
   const scaleOut = options.config.redisUrl ? app.get(RedisScaleOut) : undefined;
+  const drain = app.get(ServiceDrain);
   app.useWebSocketAdapter(
     new ConsultIoAdapter(app, {
       allowedOrigins: options.config.allowedOrigins,
@@ -40,6 +41,7 @@ export async function createGatewayApp(options: GatewayModuleOptions): Promise<I
   );
   configureApp(app, {
     http: options.config.http,
+    drain,
     title: 'SharedCare consult service',
     description:
       'Clients, care teams, consult threads and the shared safety plan. REST under /api with `Authorization: Bearer <access token>`; live events on the socket.io namespace /consult.',

@@ -82,6 +82,8 @@ describe('consult service endpoints and their permissions', () => {
         access: 'thread.read',
       },
       { transport: 'http', endpoint: 'GET /health', handler: 'HealthController.check', access: 'public' },
+      { transport: 'http', endpoint: 'GET /health/live', handler: 'HealthController.live', access: 'public' },
+      { transport: 'http', endpoint: 'GET /health/ready', handler: 'HealthController.ready', access: 'public' },
       {
         transport: 'http',
         endpoint: 'POST /api/clients',

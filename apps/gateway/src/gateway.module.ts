@@ -3,7 +3,14 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@sharedcare/audit';
 import { AuthVerificationModule, type KeySource, remoteKeySource } from '@sharedcare/auth';
-import { Clock, createLoggingModule, type DatabaseHandle, SystemClock, typeormOptions } from '@sharedcare/common';
+import {
+  Clock,
+  createLoggingModule,
+  type DatabaseHandle,
+  ServiceHealthModule,
+  SystemClock,
+  typeormOptions,
+} from '@sharedcare/common';
 import { ConsentModule } from '@sharedcare/consent';
 import { ConsultModule } from '@sharedcare/consult';
 import { ClientKeyringModule } from '@sharedcare/crypto';
@@ -80,6 +87,7 @@ export class GatewayModule {
           retryAttempts: 0,
         }),
         TypeOrmModule.forFeature([SchemaInfo]),
+        ServiceHealthModule,
         AuthVerificationModule.forRoot({
           issuer: config.auth.issuer,
           audience: config.auth.audience,

@@ -10,5 +10,6 @@ await runService({
   database: (config) => ({ url: config.databaseUrl, embeddedDataDir: config.embeddedDataDir }),
   address: (config) => ({ host: config.host, port: config.port }),
   createApp: (config, database) => createGatewayApp({ config, database }),
+  drainTimeoutMs: (config) => config.shutdownDrainMs,
   describe: (config) => ({ socket: `http://${config.host}:${config.port}/consult` }),
 });

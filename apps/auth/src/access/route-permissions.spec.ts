@@ -36,6 +36,8 @@ describe('auth routes and their permissions', () => {
       'GET /.well-known/jwks.json → public',
       'GET /auth/me → account.read (therapist, psychiatrist, care_manager, primary_care, admin)',
       'GET /health → public',
+      'GET /health/live → public',
+      'GET /health/ready → public',
       'GET /internal/providers → public + InternalKeyGuard',
       'GET /internal/session-events → public + InternalKeyGuard',
       'POST /auth/invites → invite.create (admin)',

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import {
+  DEFAULT_SHUTDOWN_DRAIN_MS,
   EnvReader,
   type HttpSettings,
   type RateLimitOverrides,
@@ -31,6 +32,8 @@ export interface AuthConfig {
   logLevel: string;
   http: HttpSettings;
   rateLimits: RateLimitOverrides;
+  /** How long a shutdown waits for requests under way before closing anyway (SHUTDOWN_DRAIN_MS). */
+  shutdownDrainMs: number;
 }
 
 /** Rules with fixed values (the issue names them); here so every rule reads the same numbers. */
@@ -99,6 +102,7 @@ export function loadAuthConfig(source: NodeJS.ProcessEnv): AuthConfig {
   const redisUrl = env.url('REDIS_URL');
   const logLevel = env.logLevel();
   const http = readHttpSettings(env);
+  const shutdownDrainMs = env.int('SHUTDOWN_DRAIN_MS', DEFAULT_SHUTDOWN_DRAIN_MS, { min: 0, max: 600_000 });
   const demo = env.boolean('DEMO', !production && databaseUrl === undefined);
   if (production) {
     if (databaseUrl === undefined)
@@ -130,5 +134,6 @@ export function loadAuthConfig(source: NodeJS.ProcessEnv): AuthConfig {
     logLevel,
     http,
     rateLimits,
+    shutdownDrainMs,
   };
 }

@@ -15,6 +15,8 @@ export const AUTH_EVENTS_CHANNEL = 'sharedcare:auth-events';
  */
 export abstract class AuthEventPublisher {
   abstract publish(event: SessionEvent): Promise<boolean>;
+  /** Resolves when the push transport answers (the readiness check); absent without one. */
+  ping?(): Promise<void>;
 }
 
 /**

@@ -55,6 +55,11 @@ export class RedisAuthEventPublisher extends AuthEventPublisher implements OnApp
     return outcome === 'sent';
   }
 
+  override async ping(): Promise<void> {
+    if (!this.client.isReady) throw new Error('Redis not connected');
+    await this.client.ping();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     try {
       if (this.client.isReady) await this.client.close();

@@ -45,6 +45,7 @@ describe('readGatewayConfig', () => {
       redisUrl: undefined,
       socketEventBudget: 60,
       previousMasterKeys: [],
+      shutdownDrainMs: 10_000,
     });
   });
 

@@ -1,5 +1,11 @@
 import { join, resolve } from 'node:path';
-import { EnvReader, type HttpSettings, readHttpSettings, readOrCreateLocalKey } from '@sharedcare/common';
+import {
+  DEFAULT_SHUTDOWN_DRAIN_MS,
+  EnvReader,
+  type HttpSettings,
+  readHttpSettings,
+  readOrCreateLocalKey,
+} from '@sharedcare/common';
 
 export interface GatewayConfig {
   host: string;
@@ -38,6 +44,8 @@ export interface GatewayConfig {
    * rewrapped under `masterKey` yet (README, Rotating the master key).
    */
   previousMasterKeys: Buffer[];
+  /** How long a shutdown waits for sends under way before closing anyway (SHUTDOWN_DRAIN_MS). */
+  shutdownDrainMs: number;
 }
 
 export const DEFAULT_ALLOWED_ORIGINS = ['http://127.0.0.1:3000', 'http://localhost:3000'];
@@ -127,6 +135,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) env.problem('REDIS_URL must be a redis:// or rediss:// URL');
 
   const socketEventBudget = env.int('SOCKET_EVENT_BUDGET', 60, { min: 1, max: 100_000 });
+  const shutdownDrainMs = env.int('SHUTDOWN_DRAIN_MS', DEFAULT_SHUTDOWN_DRAIN_MS, { min: 0, max: 600_000 });
 
   const logLevel = env.logLevel();
   const http = readHttpSettings(env);
@@ -148,5 +157,6 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
     previousMasterKeys,
     redisUrl,
     socketEventBudget,
+    shutdownDrainMs,
   };
 }

@@ -110,6 +110,12 @@ export class RedisScaleOut implements OnApplicationShutdown {
       .catch(() => this.warnOnce('SubscribeFailed'));
   }
 
+  /** Resolves when all three connections are up and Redis answers (the readiness check). */
+  async ping(): Promise<void> {
+    if (![this.pub, this.sub, this.events].every((client) => client.isReady)) throw new Error('Redis not connected');
+    await this.pub.ping();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     for (const client of [this.events, this.sub, this.pub]) {
       try {

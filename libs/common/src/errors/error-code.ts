@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   'conflict',
   'rate_limited',
   'internal',
+  'unavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -19,6 +20,8 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   conflict: 409,
   rate_limited: 429,
   internal: 500,
+  // The process is shutting down: the same request succeeds on a reconnect (another process).
+  unavailable: 503,
 };
 
 /** The body every refusal carries, on REST and in socket acknowledgements. */

@@ -5,6 +5,7 @@ import { IsString } from 'class-validator';
 import { EnvReader } from '../config/env-reader.js';
 import { createLoggingModule } from '../logging/logging.module.js';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
+import { ServiceDrain } from '../service/service-drain.js';
 import { configureApp, type HttpSettings, readHttpSettings } from './configure-app.js';
 
 class EchoBody {
@@ -36,7 +37,7 @@ class ProbeModule {}
 async function start(http: HttpSettings): Promise<{ app: INestApplication; url: string }> {
   const moduleRef = await Test.createTestingModule({ imports: [ProbeModule] }).compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true });
-  configureApp(app, { title: 'probe', description: 'probe', http });
+  configureApp(app, { title: 'probe', description: 'probe', http, drain: new ServiceDrain() });
   await app.listen(0, '127.0.0.1');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }

@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { EnvReader } from '../config/env-reader.js';
 import { ContractExceptionFilter } from '../errors/http-exception.filter.js';
+import type { ServiceDrain } from '../service/service-drain.js';
 import { FORBIDDEN_KEYS } from '../validation/forbidden-keys.js';
 import { createValidationPipe } from '../validation/validation.pipe.js';
 
@@ -34,6 +35,8 @@ export interface ConfigureAppOptions {
   title: string;
   description: string;
   http?: HttpSettings;
+  /** The service's shutdown state: requests are counted, and refused once it drains. */
+  drain: ServiceDrain;
   /** Largest accepted JSON body. */
   bodyLimit?: string;
 }
@@ -57,8 +60,9 @@ function requireJsonBodies(request: Request, response: Response, next: NextFunct
 }
 
 /**
- * What both services set on their HTTP app: pino as the Nest logger, JSON-only bodies with a size
- * limit, the contract's validation and error mapping, no framework banner, and OpenAPI at /docs.
+ * What both services set on their HTTP app: pino as the Nest logger, requests drained at shutdown,
+ * JSON-only bodies with a size limit, the contract's validation and error mapping, no framework
+ * banner, and OpenAPI at /docs.
  */
 export function configureApp(app: INestApplication, options: ConfigureAppOptions): void {
   const http = options.http ?? { trustProxy: false, apiDocs: true };
@@ -66,6 +70,7 @@ export function configureApp(app: INestApplication, options: ConfigureAppOptions
   express.useLogger(app.get(Logger));
   express.disable('x-powered-by');
   express.set('trust proxy', http.trustProxy);
+  express.use(options.drain.middleware);
   express.use(requireJsonBodies);
   express.useBodyParser('json', { limit: options.bodyLimit ?? '64kb', reviver: refuseForbiddenKeys });
   app.useGlobalPipes(createValidationPipe());

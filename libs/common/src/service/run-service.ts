@@ -1,6 +1,7 @@
 import { type INestApplication, Logger } from '@nestjs/common';
 import { ConfigError } from '../config/env-reader.js';
 import { type DatabaseHandle, openDatabase } from '../database/embedded-postgres.js';
+import { ServiceDrain } from './service-drain.js';
 
 export interface ServiceDefinition<Config> {
   /** How people call it in messages: "auth service", "consult service". */
@@ -9,7 +10,10 @@ export interface ServiceDefinition<Config> {
   /** The server URL, or where the embedded database keeps its data when there is none. */
   database(config: Config): { url: string | undefined; embeddedDataDir: string };
   address(config: Config): { host: string; port: number };
+  /** The app must provide {@link ServiceDrain} and pass it to configureApp. */
   createApp(config: Config, database: DatabaseHandle): Promise<INestApplication>;
+  /** How long a shutdown waits for the work under way before closing anyway (SHUTDOWN_DRAIN_MS). */
+  drainTimeoutMs(config: Config): number;
   /** Extra fields for the "listening" log line; never secrets. */
   describe?(config: Config, database: DatabaseHandle): Record<string, unknown>;
 }
@@ -27,9 +31,13 @@ function describeFailure(error: unknown): string {
 /**
  * Starts a service the same way for both apps: configuration checked before anything starts (a
  * bad value stops the process, naming every problem), the database opened before Nest and closed
- * after it, and SIGINT/SIGTERM handled in that order. Nest's enableShutdownHooks is not used: its
- * handler re-raises the signal as soon as Nest has closed, racing the embedded database's own
- * shutdown, and the exit code would not be 0. A second signal during shutdown is ignored.
+ * after it. SIGINT/SIGTERM drain first: readiness turns false and new requests, connections and
+ * socket events are refused at once, the ones under way are answered (for at most the drain
+ * timeout), and only then is Nest closed (the gateway tells its sockets to reconnect elsewhere;
+ * Redis and the database pool close), then the database, and the process exits 0.
+ * Nest's enableShutdownHooks is not used: its handler re-raises the signal as soon as Nest has
+ * closed, racing the embedded database's own shutdown, and the exit code would not be 0. A second
+ * signal during shutdown is ignored.
  */
 export async function runService<Config>(definition: ServiceDefinition<Config>): Promise<void> {
   const { name } = definition;
@@ -44,10 +52,12 @@ export async function runService<Config>(definition: ServiceDefinition<Config>):
   }
   let database: DatabaseHandle | undefined;
   let app: INestApplication | undefined;
+  let drain: ServiceDrain;
   try {
     const { url, embeddedDataDir } = definition.database(config);
     database = await openDatabase(url, embeddedDataDir, `the ${name}`);
     app = await definition.createApp(config, database);
+    drain = app.get(ServiceDrain);
     const { host, port } = definition.address(config);
     await app.listen(port, host);
     const base = `http://${host}:${port}`;
@@ -71,8 +81,14 @@ export async function runService<Config>(definition: ServiceDefinition<Config>):
   const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    new Logger(title).log({ signal }, `${title} stopping`);
+    drain.begin();
+    const logger = new Logger(title);
+    logger.log({ signal }, `${title} stopping`);
     try {
+      const timeoutMs = definition.drainTimeoutMs(config);
+      if (!(await drain.settled(timeoutMs))) {
+        logger.warn({ timeoutMs }, `${title} closing with requests still under way (drain timeout)`);
+      }
       await app.close();
       await database.stop();
       process.exit(0);
