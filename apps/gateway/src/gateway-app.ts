@@ -36,6 +36,7 @@ export async function createGatewayApp(options: GatewayModuleOptions): Promise<I
   app.useWebSocketAdapter(
     new ConsultIoAdapter(app, {
       allowedOrigins: options.config.allowedOrigins,
+      drain,
       adapter: scaleOut ? () => scaleOut.adapter() : undefined,
     }),
   );

@@ -1,6 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { Observable } from 'rxjs';
+import type { Socket } from 'socket.io';
+import { type ServiceDrain, SHUTTING_DOWN } from '@sharedcare/common';
 
 // @nestjs/platform-socket.io pins its own copy of socket.io, which is the one that runs; its
 // types are taken from the adapter rather than from our socket.io dependency.
@@ -14,6 +18,8 @@ export interface ConsultIoOptions {
   maxHttpBufferSize?: number;
   /** Rooms shared between processes (the Redis adapter); the in-memory adapter otherwise. */
   adapter?: () => NonNullable<IoServerOptions['adapter']>;
+  /** Counts each event until it is answered, and refuses connections and events once draining. */
+  drain: ServiceDrain;
 }
 
 /**
@@ -30,6 +36,9 @@ export function isOriginAllowed(origin: string | undefined, allowedOrigins: read
  * than from the gateway's decorator: the Origin allow-list (CORS headers for polling, and a hard
  * refusal in `allowRequest` for both transports) and the message size limit.
  * Connection-state recovery stays off: see createSocketAuthMiddleware before turning it on.
+ * During a shutdown's drain, new connections are refused in `allowRequest` (a transport-level
+ * refusal, which socket.io-client retries, so a reconnecting client lands on another process), and
+ * new events are answered `unavailable`; the events already being handled count as in flight.
  */
 export class ConsultIoAdapter extends IoAdapter {
   constructor(
@@ -40,7 +49,7 @@ export class ConsultIoAdapter extends IoAdapter {
   }
 
   override createIOServer(port: number, options?: IoServerOptions): IoServer {
-    const { allowedOrigins, maxHttpBufferSize = 64 * 1024, adapter } = this.options;
+    const { allowedOrigins, maxHttpBufferSize = 64 * 1024, adapter, drain } = this.options;
     return super.createIOServer(port, {
       ...options,
       ...(adapter ? { adapter: adapter() } : {}),
@@ -50,10 +59,31 @@ export class ConsultIoAdapter extends IoAdapter {
       allowRequest: (
         request: IncomingMessage,
         callback: (error: string | null | undefined, success: boolean) => void,
-      ) =>
-        isOriginAllowed(request.headers.origin, allowedOrigins)
+      ) => {
+        if (drain.isDraining) return callback('Shutting down', false);
+        return isOriginAllowed(request.headers.origin, allowedOrigins)
           ? callback(null, true)
-          : callback('Origin not allowed', false),
+          : callback('Origin not allowed', false);
+      },
     } as IoServerOptions);
+  }
+
+  override bindMessageHandlers(
+    socket: Socket,
+    handlers: MessageMappingProperties[],
+    transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    const { drain } = this.options;
+    const drained = handlers.map((handler) => ({
+      ...handler,
+      callback: (data: unknown, ack?: unknown) => {
+        if (!drain.isDraining) return drain.track(() => handler.callback(data, ack));
+        // Answered like any refusal (WsContractFilter): through the ack, else an `error` event.
+        if (typeof ack === 'function') ack({ ok: false, error: SHUTTING_DOWN });
+        else socket.emit('error', SHUTTING_DOWN);
+        return Promise.resolve(undefined);
+      },
+    }));
+    super.bindMessageHandlers(socket, drained, transform);
   }
 }

@@ -1,4 +1,12 @@
-import { Inject, Logger, type OnModuleDestroy, Optional, UseFilters, UsePipes } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Logger,
+  type OnModuleDestroy,
+  Optional,
+  UseFilters,
+  UsePipes,
+} from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -58,6 +66,8 @@ const TYPING_INTERVAL_MS = 2_000;
 const HISTORY_ON_JOIN = 200;
 /** How often consents and emergency grants that ran out are looked for (issue 4: within a second). */
 const LAPSE_CHECK_MS = 500;
+/** How long the shutdown notice may take to leave before the server closes the sockets anyway. */
+const SHUTDOWN_NOTICE_MS = 2_000;
 
 /**
  * The live side of the consult service (namespace `/consult`). Sockets are authenticated in the
@@ -68,7 +78,9 @@ const LAPSE_CHECK_MS = 500;
 @WebSocketGateway({ namespace: CONSULT_NAMESPACE })
 @UsePipes(createValidationPipe())
 @UseFilters(new WsContractFilter())
-export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
+export class ConsultGateway
+  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy, BeforeApplicationShutdown
+{
   private readonly logger = new Logger(ConsultGateway.name);
   /** The `/consult` namespace, for emitting to rooms. */
   @WebSocketServer() readonly namespace: Namespace;
@@ -114,6 +126,31 @@ export class ConsultGateway implements OnGatewayInit, OnGatewayConnection, OnGat
   onModuleDestroy(): void {
     for (const stop of this.unsubscribe) stop();
     clearInterval(this.lapseTimer);
+  }
+
+  /**
+   * Runs in app.close(), after runService's drain has let every event under way be answered. Each
+   * socket hears `server.shutdown`, then its connection is closed at the transport, after the
+   * notice has been written: socket.io-client treats that as a lost connection and reconnects by
+   * itself (a server-side `socket.disconnect()` would stop it from reconnecting), through the load
+   * balancer to another process, where the client catches up with `thread.join {afterSeq}`.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const sockets = [...this.namespace.sockets.values()];
+    await Promise.all(
+      sockets.map(
+        (socket) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, SHUTDOWN_NOTICE_MS);
+            socket.conn.once('close', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            socket.emit('server.shutdown');
+            socket.conn.close();
+          }),
+      ),
+    );
   }
 
   // Nest does not await this hook, so nothing here may reject.
