@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
-import type { Observable } from 'rxjs';
+import { defer, finalize, isObservable, mergeMap, type Observable, of } from 'rxjs';
 import type { Socket } from 'socket.io';
 import { type ServiceDrain, SHUTTING_DOWN } from '@sharedcare/common';
 
@@ -77,11 +77,20 @@ export class ConsultIoAdapter extends IoAdapter {
     const drained = handlers.map((handler) => ({
       ...handler,
       callback: (data: unknown, ack?: unknown) => {
-        if (!drain.isDraining) return drain.track(() => handler.callback(data, ack));
-        // Answered like any refusal (WsContractFilter): through the ack, else an `error` event.
-        if (typeof ack === 'function') ack({ ok: false, error: SHUTTING_DOWN });
-        else socket.emit('error', SHUTTING_DOWN);
-        return Promise.resolve(undefined);
+        if (drain.isDraining) {
+          // Answered like any refusal (WsContractFilter): through the ack, else an `error` event.
+          if (typeof ack === 'function') ack({ ok: false, error: SHUTTING_DOWN });
+          else socket.emit('error', SHUTTING_DOWN);
+          return Promise.resolve(undefined);
+        }
+        const done = drain.start();
+        // With an interceptor, Nest's callback resolves to a lazy Observable that runs the handler
+        // only when subscribed: the event is in flight until that completes, and its answer (the
+        // ack, emitted on the way) is out before the count drops.
+        return defer(() => handler.callback(data, ack)).pipe(
+          mergeMap((result: unknown) => (isObservable(result) ? result : of(result))),
+          finalize(done),
+        );
       },
     }));
     super.bindMessageHandlers(socket, drained, transform);

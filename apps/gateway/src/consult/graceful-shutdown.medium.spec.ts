@@ -47,21 +47,25 @@ describe('consult service graceful shutdown', () => {
     dana.on('server.shutdown', () => timeline.push('server.shutdown'));
     const disconnected = new Promise<string>((resolve) => dana.once('disconnect', resolve));
 
-    // Both sends stop inside the service until the test lets them go: in flight, deterministically.
+    // Both sends stop inside the service until the test lets each go: in flight, deterministically.
     const messages = gateway.app.get(MessagesService);
     const send = messages.send.bind(messages);
-    let release = () => {};
-    const released = new Promise<void>((resolve) => (release = resolve));
+    const overSocket = note('sent over the socket as the service stops');
+    const overRest = note('sent over REST as the service stops');
+    const gates = new Map<string, { open: () => void; opened: Promise<void> }>();
+    for (const { clientMessageId } of [overSocket, overRest]) {
+      let open = () => {};
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      gates.set(clientMessageId, { open, opened });
+    }
     let bothInside = () => {};
     const inside = new Promise<void>((resolve) => (bothInside = resolve));
     let entered = 0;
-    const held = jest.spyOn(messages, 'send').mockImplementation(async (...args) => {
+    const held = jest.spyOn(messages, 'send').mockImplementation(async (auth, input) => {
       if (++entered === 2) bothInside();
-      await released;
-      return send(...args);
+      await gates.get(input.clientMessageId)?.opened;
+      return send(auth, input);
     });
-    const overSocket = note('sent over the socket as the service stops');
-    const overRest = note('sent over REST as the service stops');
     const socketAnswer = dana.emitWithAck('message.send', { threadId, ...overSocket }).then((answer: Json) => {
       timeline.push('ack');
       return answer;
@@ -92,17 +96,21 @@ describe('consult service graceful shutdown', () => {
       const newcomer = await connectOutcome(gateway.socket({ auth: { token } }));
       expect(newcomer.connected).toBe(false);
       expect(entered).toBe(2);
+
+      // The REST send is answered first: the socket send alone still holds the drain open.
+      gates.get(overRest.clientMessageId)?.open();
+      expect(await restAnswer).toEqual({ status: 201, body: expect.objectContaining({ threadId, ...overRest }) });
+      await new Promise((resolve) => setImmediate(resolve)); // every promise callback queued so far has run
       expect(drained).toBeUndefined();
+      expect(timeline).toEqual([]);
     } finally {
-      release();
+      for (const gate of gates.values()) gate.open();
       held.mockRestore();
     }
 
     expect(await settled).toBe(true);
     const answer = await socketAnswer;
     expect(answer).toEqual({ ok: true, message: expect.objectContaining({ threadId, ...overSocket }) });
-    const rest = await restAnswer;
-    expect(rest).toEqual({ status: 201, body: expect.objectContaining({ threadId, ...overRest }) });
     const stored = (await gateway.db.dataSource.query(
       `SELECT client_message_id AS "clientMessageId", seq FROM messages WHERE thread_id = $1 AND kind = 'note' ORDER BY seq`,
       [threadId],

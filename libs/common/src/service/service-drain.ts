@@ -46,16 +46,6 @@ export class ServiceDrain {
     };
   }
 
-  /** Runs `work`, counted as in flight until it settles. */
-  async track<T>(work: () => T | Promise<T>): Promise<T> {
-    const done = this.start();
-    try {
-      return await work();
-    } finally {
-      done();
-    }
-  }
-
   /** True once nothing is in flight; false if something still is after `timeoutMs`. */
   settled(timeoutMs: number): Promise<boolean> {
     if (this.inFlight === 0) return Promise.resolve(true);
