@@ -27,6 +27,8 @@ describeWithRedis('RedisAuthEventPublisher (real Redis)', () => {
       };
       await expect(publisher.publish(event)).resolves.toBe(true);
       expect(JSON.parse(await received)).toEqual(event);
+      // The readiness check's ping, once connected.
+      await expect(publisher.ping()).resolves.toBeUndefined();
     } finally {
       await publisher.onApplicationShutdown();
       await subscriber.close();
@@ -46,6 +48,7 @@ describe('RedisAuthEventPublisher without a reachable Redis', () => {
           at: new Date().toISOString(),
         }),
       ).resolves.toBe(false);
+      await expect(publisher.ping()).rejects.toThrow('Redis not connected');
     } finally {
       await publisher.onApplicationShutdown();
     }
