@@ -16,3 +16,4 @@ export * from './time/clock.js';
 export * from './rate-limit/rate-limit.guard.js';
 export * from './errors/ws-exception.filter.js';
 export * from './service/run-service.js';
+export * from './concurrency/group-commit.js';
