@@ -257,7 +257,8 @@ async function benchDatabase(base: string): Promise<{ url: string; drop: () => P
   return { url: url.toString(), drop: () => admin(`DROP DATABASE ${name} WITH (FORCE)`) };
 }
 
-function report(baseline: Figures, sharedcare: Figures): void {
+/** Prints the comparison; false when a send was refused or lost (the run is then not a measurement). */
+function report(baseline: Figures, sharedcare: Figures): boolean {
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
   const msText = (value: number) => `${value.toFixed(1)} ms`;
   const rows: [string, string, string, string][] = [];
@@ -309,12 +310,14 @@ function report(baseline: Figures, sharedcare: Figures): void {
     cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ');
   console.log(line(['', 'baseline', 'SharedCare', 'ratio']));
   for (const row of rows) console.log(line(row));
+  let complete = true;
   for (const [name, figures] of [
     ['baseline', baseline],
     ['SharedCare', sharedcare],
   ] as const) {
     const { refused, lost } = figures.rate;
     const problems = refused + lost + figures.throughput.refused + figures.throughput.lost;
+    if (problems > 0) complete = false;
     if (problems > 0)
       console.log(
         `${name}: ${problems} sends refused or lost (${refused + figures.throughput.refused} refused, ${lost + figures.throughput.lost} lost)`,
@@ -333,6 +336,7 @@ function report(baseline: Figures, sharedcare: Figures): void {
   console.log(
     `  under 100 KB of server memory per idle connection: ${kb(memory)} ${memory < 100 * 1024 ? 'met' : 'NOT met'}`,
   );
+  return complete;
 }
 
 async function main(): Promise<void> {
@@ -390,7 +394,7 @@ async function main(): Promise<void> {
       },
       async (providerId, thread) => ({ token: await token(providerId, roles[thread.providerIds.indexOf(providerId)]) }),
     );
-    report(baseline, sharedcare);
+    if (!report(baseline, sharedcare)) process.exitCode = 1;
   } finally {
     await database.drop();
   }
