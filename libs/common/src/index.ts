@@ -16,3 +16,5 @@ export * from './time/clock.js';
 export * from './rate-limit/rate-limit.guard.js';
 export * from './errors/ws-exception.filter.js';
 export * from './service/run-service.js';
+export * from './database/migrations.js';
+export * from './database/migration-command.js';
