@@ -17,6 +17,7 @@ export function testAuthConfig(overrides: Partial<AuthConfig> = {}): AuthConfig 
     port: 0,
     databaseUrl: undefined,
     dataDir: '/nonexistent',
+    migrateAtBoot: true,
     issuer: 'http://auth.test',
     audience: 'sharedcare-api',
     keyEncryptionKey: randomBytes(32),

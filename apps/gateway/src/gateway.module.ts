@@ -3,7 +3,14 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@sharedcare/audit';
 import { AuthVerificationModule, type KeySource, remoteKeySource } from '@sharedcare/auth';
-import { Clock, createLoggingModule, type DatabaseHandle, SystemClock, typeormOptions } from '@sharedcare/common';
+import {
+  Clock,
+  createLoggingModule,
+  type DatabaseHandle,
+  requireMigratedSchema,
+  SystemClock,
+  typeormOptions,
+} from '@sharedcare/common';
 import { ConsentModule } from '@sharedcare/consent';
 import { ConsultModule } from '@sharedcare/consult';
 import { ClientKeyringModule } from '@sharedcare/crypto';
@@ -72,12 +79,16 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         createLoggingModule('gateway', config.logLevel),
-        TypeOrmModule.forRoot({
-          ...typeormOptions(database, gatewayEntities, gatewayMigrations),
-          // Migrations run at boot, each in its own transaction; a failure stops the start.
-          migrationsRun: true,
-          migrationsTransactionMode: 'each',
-          retryAttempts: 0,
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...typeormOptions(database, gatewayEntities, gatewayMigrations),
+            // Migrations run at boot unless a job runs them; each in its own transaction, and a
+            // failure stops the start.
+            migrationsRun: config.migrateAtBoot,
+            migrationsTransactionMode: 'each',
+            retryAttempts: 0,
+          }),
+          dataSourceFactory: config.migrateAtBoot ? undefined : requireMigratedSchema('npm run migrate:gateway'),
         }),
         TypeOrmModule.forFeature([SchemaInfo]),
         AuthVerificationModule.forRoot({

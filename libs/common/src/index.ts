@@ -17,3 +17,5 @@ export * from './rate-limit/rate-limit.guard.js';
 export * from './errors/ws-exception.filter.js';
 export * from './service/run-service.js';
 export * from './concurrency/group-commit.js';
+export * from './database/migrations.js';
+export * from './database/migration-command.js';
