@@ -87,6 +87,7 @@ async function main(): Promise<void> {
       GATEWAY_MASTER_KEY: randomBytes(32).toString('base64'),
       // The bench measures speed, not the event budget.
       SOCKET_EVENT_BUDGET: '100000',
+      GATEWAY_METRICS_PORT: '0',
     }),
     port: 0,
     auth: { url: ISSUER, jwksUrl: `${ISSUER}/jwks`, issuer: ISSUER, audience: AUDIENCE },

@@ -5,6 +5,7 @@ import {
   Clock,
   createLoggingModule,
   type DatabaseHandle,
+  MetricsModule,
   RATE_LIMIT_OVERRIDES,
   RateLimitGuard,
   SystemClock,
@@ -135,6 +136,7 @@ export class AuthAppModule {
           retryDelay: 1_000,
         }),
         TypeOrmModule.forFeature(authEntities),
+        MetricsModule.forRoot({ listen: options.config.metrics }),
       ],
       controllers: AUTH_CONTROLLERS,
       providers: [

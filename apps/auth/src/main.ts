@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import { configureApp, runService } from '@sharedcare/common';
+import { configureApp, runService, ServiceMetrics } from '@sharedcare/common';
 import { AuthAppModule } from './auth-app.module.js';
 import { loadAuthConfig } from './config/auth-config.js';
 
@@ -15,6 +15,7 @@ await runService({
     const app = await NestFactory.create(AuthAppModule.forRoot({ config, database }), { bufferLogs: true });
     configureApp(app, {
       http: config.http,
+      metrics: app.get(ServiceMetrics),
       title: 'SharedCare auth service',
       description:
         'Provider accounts, invites, password + TOTP login, rotating refresh tokens, and the JWKS the consult service verifies access tokens against.',

@@ -3,7 +3,14 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@sharedcare/audit';
 import { AuthVerificationModule, type KeySource, remoteKeySource } from '@sharedcare/auth';
-import { Clock, createLoggingModule, type DatabaseHandle, SystemClock, typeormOptions } from '@sharedcare/common';
+import {
+  Clock,
+  createLoggingModule,
+  type DatabaseHandle,
+  MetricsModule,
+  SystemClock,
+  typeormOptions,
+} from '@sharedcare/common';
 import { ConsentModule } from '@sharedcare/consent';
 import { ConsultModule } from '@sharedcare/consult';
 import { ClientKeyringModule } from '@sharedcare/crypto';
@@ -12,6 +19,7 @@ import { AuditController } from './audit/audit.controller.js';
 import { AuditedRefusals } from './audit/audited-refusals.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { ConsultGateway, SOCKET_EVENT_BUDGET } from './consult/consult.gateway.js';
+import { ConsultTelemetryModule } from './consult/consult-telemetry.js';
 import { RedisScaleOut } from './consult/redis-scale-out.js';
 import { SessionEventsPoll } from './consult/session-events-poll.js';
 import { SchemaInfo } from './database/schema-info.entity.js';
@@ -92,6 +100,8 @@ export class GatewayModule {
         directory,
         consent,
         consult,
+        MetricsModule.forRoot({ listen: config.metrics, transports: ['http', 'socket'] }),
+        ConsultTelemetryModule,
       ],
       controllers: [
         HealthController,

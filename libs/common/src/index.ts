@@ -16,3 +16,6 @@ export * from './time/clock.js';
 export * from './rate-limit/rate-limit.guard.js';
 export * from './errors/ws-exception.filter.js';
 export * from './service/run-service.js';
+export * from './metrics/service-metrics.js';
+export * from './metrics/metrics-server.js';
+export * from './metrics/metrics.module.js';

@@ -2,8 +2,10 @@ import { join, resolve } from 'node:path';
 import {
   EnvReader,
   type HttpSettings,
+  type MetricsListen,
   type RateLimitOverrides,
   readHttpSettings,
+  readMetricsListen,
   readOrCreateLocalKey,
 } from '@sharedcare/common';
 
@@ -31,6 +33,8 @@ export interface AuthConfig {
   logLevel: string;
   http: HttpSettings;
   rateLimits: RateLimitOverrides;
+  /** The Prometheus endpoint's own listener (AUTH_METRICS_HOST, AUTH_METRICS_PORT). */
+  metrics: MetricsListen;
 }
 
 /** Rules with fixed values (the issue names them); here so every rule reads the same numbers. */
@@ -99,6 +103,7 @@ export function loadAuthConfig(source: NodeJS.ProcessEnv): AuthConfig {
   const redisUrl = env.url('REDIS_URL');
   const logLevel = env.logLevel();
   const http = readHttpSettings(env);
+  const metrics = readMetricsListen(env, 'AUTH', 9465);
   const demo = env.boolean('DEMO', !production && databaseUrl === undefined);
   if (production) {
     if (databaseUrl === undefined)
@@ -130,5 +135,6 @@ export function loadAuthConfig(source: NodeJS.ProcessEnv): AuthConfig {
     logLevel,
     http,
     rateLimits,
+    metrics,
   };
 }
