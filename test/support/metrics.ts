@@ -46,7 +46,7 @@ export type AllowedValues = readonly string[] | RegExp;
  * default process metrics name Node's own heap spaces, GC kinds, resource types and version.
  * A label not listed here fails the check, so a new label must be added here, and reviewed.
  */
-export function allowedLabels(service: { routes: readonly string[]; events?: readonly string[] }) {
+export function allowedLabels(service: { routes: AllowedValues; events?: AllowedValues }) {
   return {
     method: [...HTTP_METHODS, OTHER_LABEL],
     route: service.routes,

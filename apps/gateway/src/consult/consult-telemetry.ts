@@ -147,9 +147,13 @@ export class ConsultTelemetry {
       const receipt: Receipt = { receivedAt: performance.now(), transport: 'socket', send: event === 'message.send' };
       const ack = packet.at(-1);
       if (typeof ack === 'function') packet[packet.length - 1] = this.timedAck(ack as Ack, receipt);
-      this.logger.runInContext(() => this.receipts.run(receipt, next), {
-        bindings: { reqId: `${connectionId}:${++sequence}`, socketId: socket.id, event },
-      });
+      this.logger.runInContext(
+        () => {
+          this.logger.debug('socket event received');
+          this.receipts.run(receipt, next);
+        },
+        { bindings: { reqId: `${connectionId}:${++sequence}`, socketId: socket.id, event } },
+      );
     });
   }
 
