@@ -27,6 +27,7 @@ const config = {
     GATEWAY_MASTER_KEY: randomBytes(32).toString('base64'),
     // The benchmark measures speed, not the per-provider event budget.
     SOCKET_EVENT_BUDGET: '100000',
+    GATEWAY_METRICS_PORT: '0',
   }),
   port: 0,
   auth: { url: BENCH_ISSUER, jwksUrl: `${BENCH_ISSUER}/jwks`, issuer: BENCH_ISSUER, audience: BENCH_AUDIENCE },

@@ -6,6 +6,7 @@ import {
   createLoggingModule,
   type DatabaseHandle,
   PendingMigrationsError,
+  MetricsModule,
   RATE_LIMIT_OVERRIDES,
   RateLimitGuard,
   requireMigratedSchema,
@@ -141,6 +142,7 @@ export class AuthAppModule {
           dataSourceFactory: options.config.migrateAtBoot ? undefined : requireMigratedSchema('npm run migrate:auth'),
         }),
         TypeOrmModule.forFeature(authEntities),
+        MetricsModule.forRoot({ listen: options.config.metrics }),
       ],
       controllers: AUTH_CONTROLLERS,
       providers: [

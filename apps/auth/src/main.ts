@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { configureApp, runService } from '@sharedcare/common';
+import { configureApp, runService, ServiceMetrics } from '@sharedcare/common';
 import { AuthAppModule } from './auth-app.module.js';
 import { embeddedAuthDataDir, loadAuthConfig } from './config/auth-config.js';
 
@@ -14,6 +14,7 @@ await runService({
     const app = await NestFactory.create(AuthAppModule.forRoot({ config, database }), { bufferLogs: true });
     configureApp(app, {
       http: config.http,
+      metrics: app.get(ServiceMetrics),
       title: 'SharedCare auth service',
       description:
         'Provider accounts, invites, password + TOTP login, rotating refresh tokens, and the JWKS the consult service verifies access tokens against.',

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { configureApp, FixedClock } from '@sharedcare/common';
+import { configureApp, FixedClock, ServiceMetrics } from '@sharedcare/common';
 import type { TestDatabase } from '../../../test/support/test-database.js';
 import { AuthAppModule } from '../src/auth-app.module.js';
 import type { AuthConfig } from '../src/config/auth-config.js';
@@ -27,6 +27,7 @@ export function testAuthConfig(overrides: Partial<AuthConfig> = {}): AuthConfig 
     logLevel: 'silent',
     http: { trustProxy: false, apiDocs: true },
     rateLimits: { 'auth.login': generous, 'auth.register': generous, 'auth.refresh': generous, 'auth.mfa': generous },
+    metrics: { host: '127.0.0.1', port: 0 },
     ...overrides,
   };
 }
@@ -61,7 +62,7 @@ export async function createAuthTestApp(db: TestDatabase, overrides: Partial<Aut
     imports: [AuthAppModule.forRoot({ config, database: db, clock, publisher })],
   }).compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true });
-  configureApp(app, { title: 'auth (test)', description: 'test', http: config.http });
+  configureApp(app, { title: 'auth (test)', description: 'test', http: config.http, metrics: app.get(ServiceMetrics) });
   await app.init();
   return {
     app,

@@ -1,7 +1,7 @@
 import { type INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { configureApp } from '@sharedcare/common';
+import { configureApp, ServiceMetrics } from '@sharedcare/common';
 import { RedisScaleOut } from './consult/redis-scale-out.js';
 import { ConsultIoAdapter } from './consult/consult-io.adapter.js';
 import { GatewayModule, type GatewayModuleOptions } from './gateway.module.js';
@@ -40,6 +40,7 @@ export async function createGatewayApp(options: GatewayModuleOptions): Promise<I
   );
   configureApp(app, {
     http: options.config.http,
+    metrics: app.get(ServiceMetrics),
     title: 'SharedCare consult service',
     description:
       'Clients, care teams, consult threads and the shared safety plan. REST under /api with `Authorization: Bearer <access token>`; live events on the socket.io namespace /consult.',

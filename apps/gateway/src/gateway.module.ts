@@ -8,6 +8,7 @@ import {
   createLoggingModule,
   type DatabaseHandle,
   requireMigratedSchema,
+  MetricsModule,
   SystemClock,
   typeormOptions,
 } from '@sharedcare/common';
@@ -19,6 +20,7 @@ import { AuditController } from './audit/audit.controller.js';
 import { AuditedRefusals } from './audit/audited-refusals.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { ConsultGateway, SOCKET_EVENT_BUDGET } from './consult/consult.gateway.js';
+import { ConsultTelemetryModule } from './consult/consult-telemetry.js';
 import { RedisScaleOut } from './consult/redis-scale-out.js';
 import { SessionEventsPoll } from './consult/session-events-poll.js';
 import { SchemaInfo } from './database/schema-info.entity.js';
@@ -103,6 +105,8 @@ export class GatewayModule {
         directory,
         consent,
         consult,
+        MetricsModule.forRoot({ listen: config.metrics, transports: ['http', 'socket'] }),
+        ConsultTelemetryModule,
       ],
       controllers: [
         HealthController,

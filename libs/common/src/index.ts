@@ -19,3 +19,6 @@ export * from './service/run-service.js';
 export * from './concurrency/group-commit.js';
 export * from './database/migrations.js';
 export * from './database/migration-command.js';
+export * from './metrics/service-metrics.js';
+export * from './metrics/metrics-server.js';
+export * from './metrics/metrics.module.js';

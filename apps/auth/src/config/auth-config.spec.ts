@@ -22,12 +22,23 @@ describe('loadAuthConfig', () => {
       demo: true,
       production: false,
       migrateAtBoot: true,
+      metrics: { host: '127.0.0.1', port: 9465 },
     });
     const file = join(dataDir, 'auth', 'key-encryption.key');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(Buffer.from(readFileSync(file, 'utf8'), 'base64')).toEqual(config.keyEncryptionKey);
     expect(loadAuthConfig({ DATA_DIR: dataDir }).keyEncryptionKey).toEqual(config.keyEncryptionKey);
     expect(config.rateLimits['auth.login']).toEqual({ points: 20, durationSeconds: 60 });
+  });
+
+  it('serves metrics where AUTH_METRICS_HOST and AUTH_METRICS_PORT say', () => {
+    expect(loadAuthConfig({ DATA_DIR: dataDir, AUTH_METRICS_HOST: '::1', AUTH_METRICS_PORT: '0' }).metrics).toEqual({
+      host: '::1',
+      port: 0,
+    });
+    expect(() => loadAuthConfig({ DATA_DIR: dataDir, AUTH_METRICS_PORT: '70000' })).toThrow(
+      'AUTH_METRICS_PORT must be an integer between 0 and 65535',
+    );
   });
 
   it('derives the issuer from the port and turns demo off with a database URL', () => {

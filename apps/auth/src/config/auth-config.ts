@@ -2,8 +2,10 @@ import { join, resolve } from 'node:path';
 import {
   EnvReader,
   type HttpSettings,
+  type MetricsListen,
   type RateLimitOverrides,
   readHttpSettings,
+  readMetricsListen,
   readOrCreateLocalKey,
 } from '@sharedcare/common';
 
@@ -36,6 +38,8 @@ export interface AuthConfig {
   logLevel: string;
   http: HttpSettings;
   rateLimits: RateLimitOverrides;
+  /** The Prometheus endpoint's own listener (AUTH_METRICS_HOST, AUTH_METRICS_PORT). */
+  metrics: MetricsListen;
 }
 
 /** Rules with fixed values (the issue names them); here so every rule reads the same numbers. */
@@ -129,6 +133,7 @@ export function loadAuthConfig(source: NodeJS.ProcessEnv): AuthConfig {
   const redisUrl = env.url('REDIS_URL');
   const logLevel = env.logLevel();
   const http = readHttpSettings(env);
+  const metrics = readMetricsListen(env, 'AUTH', 9465);
   const demo = env.boolean('DEMO', !production && databaseUrl === undefined);
   if (production && demo) env.problem('DEMO must not be enabled in production (demo accounts are never seeded there)');
   const keyEncryptionKey = env.key('AUTH_KEY_ENCRYPTION_KEY', () => localKeyEncryptionKey(dataDir));
@@ -157,5 +162,6 @@ export function loadAuthConfig(source: NodeJS.ProcessEnv): AuthConfig {
     logLevel,
     http,
     rateLimits,
+    metrics,
   };
 }

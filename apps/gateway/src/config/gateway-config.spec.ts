@@ -46,7 +46,17 @@ describe('readGatewayConfig', () => {
       redisUrl: undefined,
       socketEventBudget: 60,
       previousMasterKeys: [],
+      metrics: { host: '127.0.0.1', port: 9464 },
     });
+  });
+
+  it('serves metrics where GATEWAY_METRICS_HOST and GATEWAY_METRICS_PORT say, and refuses a bad port', () => {
+    expect(
+      readGatewayConfig({ DATA_DIR: dataDir, GATEWAY_METRICS_HOST: '10.0.0.5', GATEWAY_METRICS_PORT: '9100' }).metrics,
+    ).toEqual({ host: '10.0.0.5', port: 9100 });
+    expect(problems({ DATA_DIR: dataDir, GATEWAY_METRICS_PORT: 'metrics' })).toEqual([
+      'GATEWAY_METRICS_PORT must be an integer between 0 and 65535',
+    ]);
   });
 
   it('takes REDIS_URL for scale-out, and refuses a URL of another scheme', () => {

@@ -1,5 +1,12 @@
 import { join, resolve } from 'node:path';
-import { EnvReader, type HttpSettings, readHttpSettings, readOrCreateLocalKey } from '@sharedcare/common';
+import {
+  EnvReader,
+  type HttpSettings,
+  type MetricsListen,
+  readHttpSettings,
+  readMetricsListen,
+  readOrCreateLocalKey,
+} from '@sharedcare/common';
 
 export interface GatewayConfig {
   host: string;
@@ -43,6 +50,8 @@ export interface GatewayConfig {
    * rewrapped under `masterKey` yet (README, Rotating the master key).
    */
   previousMasterKeys: Buffer[];
+  /** The Prometheus endpoint's own listener (GATEWAY_METRICS_HOST, GATEWAY_METRICS_PORT). */
+  metrics: MetricsListen;
 }
 
 export const DEFAULT_ALLOWED_ORIGINS = ['http://127.0.0.1:3000', 'http://localhost:3000'];
@@ -154,6 +163,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
 
   const logLevel = env.logLevel();
   const http = readHttpSettings(env);
+  const metrics = readMetricsListen(env, 'GATEWAY', 9464);
 
   env.done();
   return {
@@ -173,5 +183,6 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
     previousMasterKeys,
     redisUrl,
     socketEventBudget,
+    metrics,
   };
 }
