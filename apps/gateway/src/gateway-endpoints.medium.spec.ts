@@ -51,6 +51,18 @@ describe('consult service endpoints and their permissions', () => {
       },
       {
         transport: 'http',
+        endpoint: 'GET /api/clients/:clientId/measures',
+        handler: 'CareRecordController.measures',
+        access: 'client.measures',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /api/clients/:clientId/medications',
+        handler: 'CareRecordController.medications',
+        access: 'client.medications',
+      },
+      {
+        transport: 'http',
         endpoint: 'GET /api/clients/:clientId/notices',
         handler: 'ClientsController.notices',
         access: 'client.read',

@@ -3,6 +3,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@sharedcare/audit';
 import { AuthVerificationModule, type KeySource, remoteKeySource } from '@sharedcare/auth';
+import { CareRecordModule } from '@sharedcare/care-record';
 import { Clock, createLoggingModule, type DatabaseHandle, SystemClock, typeormOptions } from '@sharedcare/common';
 import { ConsentModule } from '@sharedcare/consent';
 import { ConsultModule } from '@sharedcare/consult';
@@ -18,6 +19,7 @@ import { SchemaInfo } from './database/schema-info.entity.js';
 import { gatewayEntities, gatewayMigrations } from './database/schema.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthRepository } from './health/health.repository.js';
+import { CareRecordController } from './care-record/care-record.controller.js';
 import { ClientsController } from './clients/clients.controller.js';
 import { ConsentsController } from './clients/consents.controller.js';
 import { DEMO_SEED_ENABLED, DemoSeedService } from './demo/demo-seed.service.js';
@@ -68,6 +70,7 @@ export class GatewayModule {
       imports: [audit, keyring, directory],
     });
     const consult = ConsultModule.register({ clock, imports: [audit, keyring, directory, consent] });
+    const careRecord = CareRecordModule.register({ clock, imports: [audit, keyring, consent] });
     return {
       module: GatewayModule,
       imports: [
@@ -92,6 +95,7 @@ export class GatewayModule {
         directory,
         consent,
         consult,
+        careRecord,
       ],
       controllers: [
         HealthController,
@@ -100,6 +104,7 @@ export class GatewayModule {
         ClientsController,
         ConsentsController,
         ThreadsController,
+        CareRecordController,
         AuditController,
       ],
       providers: [

@@ -131,7 +131,8 @@ const LIVE_CONSENT_STATES: readonly ConsentState[] = ['active', 'category'];
  * The threads of each state's client, all opened while the state's consent was still live (a
  * thread may only hold covered providers, so before it expired or was revoked):
  * - "the state's thread", opened by the therapist alone. Alone, the therapist opened a referral tagged
- *   `general` and posted the correcting rows' notes their callers could not post themselves (below);
+ *   `general`, posted a PHQ-9 (a `symptoms` symptom update) and the correcting rows' notes their
+ *   callers could not post themselves (below);
  *   then added every recipient the state's consent named (threadParticipants) and opened a referral
  *   tagged `medications`. Each recipient then posted the correcting rows' notes of their own, the
  *   medication-change sender (below) a medication change (clinical acknowledgement due in a day, so
@@ -201,6 +202,8 @@ export const ROUTES = {
   'GET thread': { method: 'GET', path: '/api/threads/:threadId', writes: false },
   'GET messages': { method: 'GET', path: '/api/threads/:threadId/messages', writes: false },
   'GET referrals': { method: 'GET', path: '/api/threads/:threadId/referrals', writes: false },
+  'GET medications': { method: 'GET', path: '/api/clients/:clientId/medications', writes: false },
+  'GET measures': { method: 'GET', path: '/api/clients/:clientId/measures', writes: false },
   'POST message general': { method: 'POST', path: '/api/threads/:threadId/messages', writes: true },
   'POST message medications': { method: 'POST', path: '/api/threads/:threadId/messages', writes: true },
   'POST read': { method: 'POST', path: '/api/threads/:threadId/read', writes: true },
@@ -326,6 +329,9 @@ const correct =
  *   care team or a live consent covers, and emergency readers of the client; admins never; so
  *   are its referrals, whose direction and status a consent recipient reads only in the categories
  *   their consent names;
+ * - a client's medication list and measures (derived from the threads the caller reads, in the
+ *   categories their consent names): the care team, live-consent recipients whose consent names
+ *   medications (for the list) or symptoms (for the measures), and emergency readers; admins never;
  * - sending: a participant covered for the message's category (care team: any); refused with
  *   consent_required while any participant is not covered for it; emergency access never writes;
  * - read receipts, adding participants, clinical acknowledgements: participants the care team or a
@@ -353,6 +359,8 @@ const RULES: Record<RouteName, (s: Standing, state: ConsentState) => Outcome> = 
   'GET thread': (s) => okIf(converses(s) || s.openEmergencyAccess),
   'GET messages': (s) => okIf(converses(s) || s.openEmergencyAccess),
   'GET referrals': (s) => okIf(converses(s) || s.openEmergencyAccess),
+  'GET medications': (s) => okIf(covers(s, 'medications') || s.openEmergencyAccess),
+  'GET measures': (s) => okIf(covers(s, 'symptoms') || s.openEmergencyAccess),
   'POST message general': send('general'),
   'POST message medications': send('medications'),
   'POST read': (s) => okIf(converses(s)),
@@ -548,6 +556,22 @@ GET referrals               therapist            ok    ok      ok       ok      
                             psychiatrist         404   ok      404      404      ok        ok
                             care_manager         404   ok      404      404      ok        ok
                             primary_care         404   ok      404      404      ok        ok
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+GET medications             therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        ok
+                            care_manager         404   ok      404      404      ok        ok
+                            primary_care         404   ok      404      404      ok        ok
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+GET measures                therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      404       ok
+                            care_manager         404   ok      404      404      404       ok
+                            primary_care         404   ok      404      404      404       ok
                             admin                404   404     404      404      404       404
                             outsider             404   404     404      404      404       ok
                             other_org_clinician  404   404     404      404      404       404

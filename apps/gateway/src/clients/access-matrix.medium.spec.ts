@@ -76,6 +76,8 @@ describe('access matrix: per-client routes × callers × consent states', () => 
   /** The medication change and the note in each state's thread. */
   const medicationChanges = {} as Record<ConsentState, string>;
   const notes = {} as Record<ConsentState, string>;
+  /** The PHQ-9 the therapist posted in each state's thread before anyone else took part. */
+  const symptomUpdates = {} as Record<ConsentState, string>;
   /** The referrals opened in each state's thread (`general`, then `medications`), as sent. */
   const referralOpenings = {} as Record<ConsentState, Json[]>;
   /** Per correcting route, state and caller: the note that row corrects, as sent. */
@@ -254,6 +256,12 @@ describe('access matrix: per-client routes × callers × consent states', () => 
       // consent may not cover can be in it), then everyone.
       threads[state] = await openThread(state, 'therapist', [], `Matrix thread ${state}`);
       referralOpenings[state] = [await send('therapist', threads[state], referral('general'))];
+      symptomUpdates[state] = await post('therapist', threads[state], {
+        clientMessageId: `setup-symptom-update-${state}`,
+        kind: 'symptom_update',
+        category: 'symptoms',
+        body: { measures: [{ instrument: 'PHQ-9', score: 16, observedAt: clock.now().toISOString() }] },
+      });
       await postCorrectionNotes(state, true);
       const joining = participants.filter((who) => who !== 'therapist');
       if (joining.length > 0) {
@@ -729,6 +737,37 @@ describe('access matrix: per-client routes × callers × consent states', () => 
         };
       };
       expect(reply).toEqual({ status: 200, body: { referrals: referralOpenings[state].map(referral) } });
+    },
+    // Everyone who may read the list reads the state's thread: its one medication change is the list.
+    'GET medications': async ({ state }, reply) => {
+      expect(reply.status).toBe(200);
+      expect(reply.body).toEqual({ clientId: clients[state], medications: [expect.any(Object)] });
+      expect((reply.body.medications as Json[])[0]).toMatchObject({
+        name: 'sertraline',
+        rxnormCode: null,
+        status: 'active',
+        dose: { value: 100, unit: 'mg' },
+        statusSince: '2026-01-06',
+        categories: ['medications'],
+        lastChange: {
+          messageId: medicationChanges[state],
+          action: 'increase',
+          changedBy: providerIds[medicationChangeSender(state)],
+        },
+      });
+    },
+    'GET measures': async ({ state }, reply) => {
+      expect(reply.status).toBe(200);
+      expect(reply.body).toMatchObject({
+        clientId: clients[state],
+        series: [
+          {
+            instrument: 'PHQ-9',
+            points: [{ messageId: symptomUpdates[state], score: 16, recordedBy: providerIds.therapist, flags: [] }],
+          },
+        ],
+        phq9: { response: 'too_early', flags: { severe: false, safety: null, notImproving: false } },
+      });
     },
     'POST message general': async (row, reply, before) => checkSent(row, reply, before!),
     'POST message medications': async (row, reply, before) => checkSent(row, reply, before!),

@@ -1,0 +1,5 @@
+export * from './medication-list.js';
+export * from './measures.js';
+export * from './care-record.repository.js';
+export * from './care-record.service.js';
+export * from './care-record.module.js';
