@@ -20,6 +20,7 @@ import { gatewayEntities, gatewayMigrations } from './database/schema.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthRepository } from './health/health.repository.js';
 import { CareRecordController } from './care-record/care-record.controller.js';
+import { FhirController } from './fhir/fhir.controller.js';
 import { ClientsController } from './clients/clients.controller.js';
 import { ConsentsController } from './clients/consents.controller.js';
 import { DEMO_SEED_ENABLED, DemoSeedService } from './demo/demo-seed.service.js';
@@ -105,6 +106,7 @@ export class GatewayModule {
         ConsentsController,
         ThreadsController,
         CareRecordController,
+        FhirController,
         AuditController,
       ],
       providers: [

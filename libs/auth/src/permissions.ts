@@ -57,6 +57,11 @@ export const PERMISSIONS = {
     description:
       'Export a client’s messages and referrals (FHIR) from the threads one reads, in the consent’s categories',
   },
+  'fhir.search': {
+    roles: ROLES,
+    description:
+      'Ask the FHIR export for a resource type it does not serve (answered invalid); each served type declares its own',
+  },
   'acknowledgement.read': { roles: CLINICAL_ROLES, description: 'List the acknowledgements one owes and is owed' },
   'audit.verify': { roles: ['admin'], description: 'Verify the audit trail’s hash chain' },
 } as const satisfies Record<string, PermissionGrant>;

@@ -1,24 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { type AuditDetails, AuditService, callerEntry } from '@sharedcare/audit';
+import { AuditService, callerEntry, type ReadAudit } from '@sharedcare/audit';
 import type { AuthContext } from '@sharedcare/auth';
 import { Clock } from '@sharedcare/common';
 import { type AccessGrant, AccessService, type ConsentCategory, REDISCLOSURE_NOTICE } from '@sharedcare/consent';
-import {
-  MessageReader,
-  type MedicationChangeBody,
-  type Message,
-  type MessageKind,
-  type SymptomUpdateBody,
-} from '@sharedcare/consult';
-import { CareRecordRepository } from './care-record.repository.js';
+import type { MedicationChangeBody, SymptomUpdateBody } from '@sharedcare/consult';
+import { ClientMessages } from './client-messages.js';
 import { type ClientMeasures, deriveMeasures } from './measures.js';
 import { deriveMedicationList, type MedicationListEntry } from './medication-list.js';
-
-/** How a read is written to the audit trail when it is not the plain API read (a FHIR export). */
-export interface ReadAudit {
-  action: string;
-  details?: AuditDetails;
-}
 
 export interface MedicationList {
   clientId: string;
@@ -32,12 +20,6 @@ export interface Measures extends ClientMeasures {
   redisclosureNotice?: string;
 }
 
-/** An opened message the reader may see, with its body. */
-interface Readable<Body> {
-  message: Message;
-  body: Body;
-}
-
 /**
  * The care record derived from consult messages (issue 5): the medication list and the screener
  * results, for a client, as one reader may see them. Access first (CONVENTIONS 3): the permission's
@@ -48,17 +30,16 @@ interface Readable<Body> {
 export class CareRecordService {
   constructor(
     private readonly access: AccessService,
-    private readonly records: CareRecordRepository,
-    private readonly reader: MessageReader,
+    private readonly messages: ClientMessages,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
 
   async medications(auth: AuthContext, clientId: string, as?: ReadAudit): Promise<MedicationList> {
     const grant = await this.require(auth, 'client.medications', 'medications', clientId);
-    const readable = await this.readable<MedicationChangeBody>(auth, grant, 'medication_change');
+    const readable = await this.messages.readable(auth, grant, ['medication_change']);
     const medications = deriveMedicationList(
-      readable.map(({ message, body }) => ({
+      readable.map(({ message, view }) => ({
         messageId: message.id,
         threadId: message.threadId,
         senderId: message.senderId,
@@ -66,7 +47,7 @@ export class CareRecordService {
         category: message.category,
         state: message.state,
         amendsMessageId: message.amendsMessageId,
-        body,
+        body: view.body as MedicationChangeBody,
       })),
     );
     const categories = new Set(medications.flatMap((medication) => medication.categories));
@@ -76,9 +57,9 @@ export class CareRecordService {
 
   async measures(auth: AuthContext, clientId: string, as?: ReadAudit): Promise<Measures> {
     const grant = await this.require(auth, 'client.measures', 'symptoms', clientId);
-    const readable = await this.readable<SymptomUpdateBody>(auth, grant, 'symptom_update');
+    const readable = await this.messages.readable(auth, grant, ['symptom_update']);
     const derived = deriveMeasures(
-      readable.map(({ message, body }) => ({
+      readable.map(({ message, view }) => ({
         messageId: message.id,
         threadId: message.threadId,
         senderId: message.senderId,
@@ -86,7 +67,7 @@ export class CareRecordService {
         category: message.category,
         state: message.state,
         amendsMessageId: message.amendsMessageId,
-        measures: body.measures ?? [],
+        measures: (view.body as SymptomUpdateBody).measures ?? [],
       })),
       this.clock.now(),
     );
@@ -104,22 +85,6 @@ export class CareRecordService {
   ): Promise<AccessGrant> {
     const [grant] = (await this.access.requireAccess({ auth, permission, ids: [clientId], category })).values();
     return grant;
-  }
-
-  /**
-   * The client's messages of `kind` in the threads the reader reads, opened, in the categories
-   * they may see; every state, so corrections can be applied by the derivation.
-   */
-  private async readable<Body>(auth: AuthContext, grant: AccessGrant, kind: MessageKind): Promise<Readable<Body>[]> {
-    const rows = await this.records.messagesOfClient(grant.clientId, [kind], {
-      providerId: auth.providerId,
-      everyThread: grant.basis === 'emergency',
-    });
-    const everything = grant.basis !== 'consent';
-    const shown = rows.filter((row) => everything || grant.categories.includes(row.category));
-    return Promise.all(
-      shown.map(async (message) => ({ message, body: (await this.reader.open(message)).body as Body })),
-    );
   }
 
   private async record(
