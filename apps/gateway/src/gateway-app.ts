@@ -4,11 +4,22 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { configureApp, ServiceMetrics } from '@sharedcare/common';
 import { RedisScaleOut } from './consult/redis-scale-out.js';
 import { ConsultIoAdapter } from './consult/consult-io.adapter.js';
+import { FHIR_RESOURCE_TYPES } from '@sharedcare/care-record';
+import { FHIR_BASE } from './fhir/fhir.controller.js';
 import { GatewayModule, type GatewayModuleOptions } from './gateway.module.js';
 
-/** REST lives under /api; health (and the docs, mounted by configureApp) stay at the root. */
+/**
+ * REST lives under /api; health, the FHIR export (a FHIR base URL of its own) and the docs (mounted
+ * by configureApp) stay at the root.
+ */
 export const API_PREFIX = 'api';
-const UNPREFIXED = [{ path: 'health', method: RequestMethod.GET }];
+const UNPREFIXED = [
+  { path: 'health', method: RequestMethod.GET },
+  ...[...FHIR_RESOURCE_TYPES, ':resourceType'].map((type) => ({
+    path: `${FHIR_BASE}/${type}`,
+    method: RequestMethod.GET,
+  })),
+];
 
 /** The path a controller route is served at. */
 export function servedPath(path: string): string {

@@ -51,6 +51,18 @@ describe('consult service endpoints and their permissions', () => {
       },
       {
         transport: 'http',
+        endpoint: 'GET /api/clients/:clientId/measures',
+        handler: 'CareRecordController.measures',
+        access: 'client.measures',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /api/clients/:clientId/medications',
+        handler: 'CareRecordController.medications',
+        access: 'client.medications',
+      },
+      {
+        transport: 'http',
         endpoint: 'GET /api/clients/:clientId/notices',
         handler: 'ClientsController.notices',
         access: 'client.read',
@@ -80,6 +92,48 @@ describe('consult service endpoints and their permissions', () => {
         endpoint: 'GET /api/threads/:threadId/referrals',
         handler: 'ThreadsController.referralList',
         access: 'thread.read',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /fhir/R4/:resourceType',
+        handler: 'FhirController.unsupported',
+        access: 'fhir.search',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /fhir/R4/AuditEvent',
+        handler: 'FhirController.auditEvents',
+        access: 'client.access_report',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /fhir/R4/Communication',
+        handler: 'FhirController.communications',
+        access: 'client.messages',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /fhir/R4/Consent',
+        handler: 'FhirController.consents',
+        access: 'consent.read',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /fhir/R4/MedicationStatement',
+        handler: 'FhirController.medicationStatements',
+        access: 'client.medications',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /fhir/R4/Observation',
+        handler: 'FhirController.observations',
+        access: 'client.measures',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /fhir/R4/ServiceRequest',
+        handler: 'FhirController.serviceRequests',
+        access: 'client.messages',
       },
       { transport: 'http', endpoint: 'GET /health', handler: 'HealthController.check', access: 'public' },
       {

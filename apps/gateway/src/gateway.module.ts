@@ -3,6 +3,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@sharedcare/audit';
 import { AuthVerificationModule, type KeySource, remoteKeySource } from '@sharedcare/auth';
+import { CareRecordModule } from '@sharedcare/care-record';
 import {
   Clock,
   createLoggingModule,
@@ -27,6 +28,8 @@ import { SchemaInfo } from './database/schema-info.entity.js';
 import { gatewayEntities, gatewayMigrations } from './database/schema.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthRepository } from './health/health.repository.js';
+import { CareRecordController } from './care-record/care-record.controller.js';
+import { FhirController } from './fhir/fhir.controller.js';
 import { ClientsController } from './clients/clients.controller.js';
 import { ConsentsController } from './clients/consents.controller.js';
 import { DEMO_SEED_ENABLED, DemoSeedService } from './demo/demo-seed.service.js';
@@ -77,6 +80,7 @@ export class GatewayModule {
       imports: [audit, keyring, directory],
     });
     const consult = ConsultModule.register({ clock, imports: [audit, keyring, directory, consent] });
+    const careRecord = CareRecordModule.register({ clock, imports: [audit, keyring, consent] });
     return {
       module: GatewayModule,
       imports: [
@@ -107,6 +111,7 @@ export class GatewayModule {
         consult,
         MetricsModule.forRoot({ listen: config.metrics, transports: ['http', 'socket'] }),
         ConsultTelemetryModule,
+        careRecord,
       ],
       controllers: [
         HealthController,
@@ -115,6 +120,8 @@ export class GatewayModule {
         ClientsController,
         ConsentsController,
         ThreadsController,
+        CareRecordController,
+        FhirController,
         AuditController,
       ],
       providers: [
