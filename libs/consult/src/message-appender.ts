@@ -8,13 +8,19 @@ import { type PendingMessage, type SendKey, ThreadsRepository, type WithinSend }
 /** A message to store, with what must hold at its commit and what records it. */
 export interface AppendRequest {
   pending: PendingMessage;
-  /** Every participant of the thread must be covered for it when it commits. */
+  /** The category it discloses: whom the client's consent must cover at its commit. */
   category: ConsentCategory;
+  /**
+   * `refuse` (a send): every participant must be covered, else `consent_required`. `withhold` (a
+   * notice the sender may always post, such as entered in error): stored anyway, and only those
+   * covered hear of it.
+   */
+  uncovered?: 'refuse' | 'withhold';
   /** Work that commits or rolls back with this message alone (a referral it opens or moves). */
   withinTransaction?: WithinSend;
   /** The audit record of the send, and of its refusal; either commits in the same transaction. */
   sent: (message: Message) => AuditEntry;
-  refused: (providerIds: string[]) => AuditEntry;
+  refused?: (providerIds: string[]) => AuditEntry;
 }
 
 export interface AppendOutcome {
@@ -133,9 +139,11 @@ export class MessageAppender {
       const records: AuditEntry[] = [];
       const accepted: number[] = [];
       fresh.forEach((index, position) => {
-        if (lost[position].length === 0) return accepted.push(index);
-        settled[index] = { ok: false, error: consentRequired(requests[index].category, lost[position]) };
-        records.push(requests[index].refused(lost[position]));
+        const request = requests[index];
+        if (lost[position].length === 0 || request.uncovered === 'withhold') return accepted.push(index);
+        settled[index] = { ok: false, error: consentRequired(request.category, lost[position]) };
+        const refusal = request.refused?.(lost[position]);
+        if (refusal) records.push(refusal);
       });
       const messages = await this.threads.appendAllWithin(
         manager,

@@ -17,8 +17,6 @@ export type PendingMessage = Omit<Message, 'seq'>;
  */
 export type WithinSend = (manager: EntityManager, message: Message) => Promise<void>;
 
-class DuplicateSend extends Error {}
-
 /** Appends one message: the thread's row lock orders concurrent senders; a rollback gives the number back. */
 async function appendMessage(manager: EntityManager, pending: PendingMessage): Promise<Message | null> {
   const [[{ last_seq: seq }]] = (await manager.query(
@@ -51,29 +49,6 @@ export class ThreadsRepository {
       if (!message) throw new Error('a new thread already had its opening message');
       return message;
     });
-  }
-
-  /**
-   * Appends a message with the next sequence number of its thread, or returns the message the same
-   * sender already sent with the same `clientMessageId` (an idempotent retry, whatever its body;
-   * `withinTransaction` does not run again for it).
-   */
-  async send(pending: PendingMessage, withinTransaction?: WithinSend): Promise<{ message: Message; created: boolean }> {
-    try {
-      const message = await this.dataSource.transaction(async (manager) => {
-        const appended = await appendMessage(manager, pending);
-        // Roll back so the sequence number taken for the duplicate is given back: no gaps.
-        if (!appended) throw new DuplicateSend();
-        await withinTransaction?.(manager, appended);
-        return appended;
-      });
-      return { message, created: true };
-    } catch (error) {
-      if (!(error instanceof DuplicateSend)) throw error;
-    }
-    const existing = await this.findSent(pending.threadId, pending.senderId, pending.clientMessageId);
-    if (!existing) throw new Error('a conflicting message vanished');
-    return { message: existing, created: false };
   }
 
   /** Runs `work` in one transaction; the manager it gets is an opaque handle for this repository's `*Within` methods. */

@@ -167,4 +167,27 @@ describe('sending with group commit', () => {
       history.body.messages.map((message: { body: { text?: string } }) => message.body.text).filter(Boolean),
     ).toEqual(['first', 'before', 'after']);
   });
+
+  it('checks consent again inside the transaction: an amendment overtaken by a revocation is refused, not delivered', async () => {
+    const { consentId, threadId } = await sharedThread();
+    const original = await call(therapist, 'POST', `/threads/${threadId}/messages`, note('Sleeping badly'));
+    const { held, release } = holdNextBatch();
+    const amended = call(therapist, 'POST', `/messages/${original.body.messageId}/amend`, {
+      clientMessageId: randomUUID(),
+      body: { text: 'Sleeping badly since the move' },
+    });
+    await held;
+    // Checked and passed before the batch; the revocation commits while the amendment waits.
+    const revoked = await call(therapist, 'POST', `/consents/${consentId}/revoke`, { reason: 'Client withdrew' });
+    expect(revoked.status).toBe(200);
+    release();
+    expect(await amended).toMatchObject({ status: 403, body: { error: { code: 'consent_required' } } });
+    const history = await call(therapist, 'GET', `/threads/${threadId}/messages`);
+    expect(
+      history.body.messages.map((message: { seq: number; state: string }) => [message.seq, message.state]),
+    ).toEqual([
+      [1, 'current'],
+      [2, 'current'],
+    ]);
+  });
 });
