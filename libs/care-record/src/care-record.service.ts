@@ -3,7 +3,7 @@ import { AuditService, callerEntry, type ReadAudit } from '@sharedcare/audit';
 import type { AuthContext } from '@sharedcare/auth';
 import { Clock } from '@sharedcare/common';
 import { type AccessGrant, AccessService, type ConsentCategory, REDISCLOSURE_NOTICE } from '@sharedcare/consent';
-import type { MedicationChangeBody, SymptomUpdateBody } from '@sharedcare/consult';
+import type { MedicationChangeBody, Message, SymptomUpdateBody } from '@sharedcare/consult';
 import { ClientMessages } from './client-messages.js';
 import { type ClientMeasures, deriveMeasures } from './measures.js';
 import { deriveMedicationList, type MedicationListEntry } from './medication-list.js';
@@ -26,6 +26,19 @@ export interface Measures extends ClientMeasures {
  * rule for the client, then only the threads the reader reads (every thread under emergency access)
  * and, for a consent recipient, only the categories their consent names.
  */
+/** What the derivations need to know of a message besides its body: who, when, and its corrections. */
+function recorded(message: Message) {
+  return {
+    messageId: message.id,
+    threadId: message.threadId,
+    senderId: message.senderId,
+    recordedAt: message.createdAt,
+    category: message.category,
+    state: message.state,
+    amendsMessageId: message.amendsMessageId,
+  };
+}
+
 @Injectable()
 export class CareRecordService {
   constructor(
@@ -39,16 +52,7 @@ export class CareRecordService {
     const grant = await this.require(auth, 'client.medications', 'medications', clientId);
     const readable = await this.messages.readable(auth, grant, ['medication_change']);
     const medications = deriveMedicationList(
-      readable.map(({ message, view }) => ({
-        messageId: message.id,
-        threadId: message.threadId,
-        senderId: message.senderId,
-        recordedAt: message.createdAt,
-        category: message.category,
-        state: message.state,
-        amendsMessageId: message.amendsMessageId,
-        body: view.body as MedicationChangeBody,
-      })),
+      readable.map(({ message, view }) => ({ ...recorded(message), body: view.body as MedicationChangeBody })),
     );
     const categories = new Set(medications.flatMap((medication) => medication.categories));
     await this.record(auth, grant, as ?? { action: 'medication_list.read' }, categories, medications.length);
@@ -60,13 +64,7 @@ export class CareRecordService {
     const readable = await this.messages.readable(auth, grant, ['symptom_update']);
     const derived = deriveMeasures(
       readable.map(({ message, view }) => ({
-        messageId: message.id,
-        threadId: message.threadId,
-        senderId: message.senderId,
-        recordedAt: message.createdAt,
-        category: message.category,
-        state: message.state,
-        amendsMessageId: message.amendsMessageId,
+        ...recorded(message),
         measures: (view.body as SymptomUpdateBody).measures ?? [],
       })),
       this.clock.now(),
