@@ -78,12 +78,12 @@ export class MessageAppender {
     return this.batches.submit(request);
   }
 
-  private async writeApart(requests: AppendRequest[]): Promise<Settled<AppendOutcome>[]> {
+  private async writeApart(requests: AppendRequest[], attempt = 1): Promise<Settled<AppendOutcome>[]> {
     try {
       return await this.write(requests);
     } catch (error) {
       // The concurrent retry has committed by now (the insert waited for it): it is found this time.
-      if (error instanceof ConcurrentRetry) return this.writeApart(requests);
+      if (error instanceof ConcurrentRetry && attempt < 3) return this.writeApart(requests, attempt + 1);
       if (requests.length === 1) throw error;
       const settled: Settled<AppendOutcome>[] = [];
       for (const request of requests) {
