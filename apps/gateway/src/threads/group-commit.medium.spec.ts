@@ -54,9 +54,9 @@ describe('sending with group commit', () => {
     return { clientId, consentId, threadId: thread.body.threadId as string };
   }
 
-  /** Holds the next batch's transaction until `release`; resolves `started` when it has begun waiting. */
-  function holdNextBatch() {
-    const repository = gateway.app.get(ThreadsRepository);
+  /** Holds the next batch's transaction until `release`; resolves `held` when it has begun waiting. */
+  function holdNextBatch(on: TestGateway = gateway) {
+    const repository = on.app.get(ThreadsRepository);
     const original = repository.transaction.bind(repository);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -190,4 +190,36 @@ describe('sending with group commit', () => {
       [2, 'current'],
     ]);
   });
+
+  (process.env.DATABASE_URL ? it : it.skip)(
+    'stores one message when the same send commits on two processes at once (PostgreSQL only)',
+    async () => {
+      const other = await startTestGateway({
+        sharing: { db: gateway.db, issuer: gateway.issuer, jwks: gateway.jwks, masterKey: gateway.masterKey },
+      });
+      try {
+        const { threadId } = await sharedThread();
+        const holds = [holdNextBatch(gateway), holdNextBatch(other)];
+        const retry = note('Sent twice, once to each process');
+        const answers = [gateway, other].map((on) =>
+          apiAs(on)(therapist, 'POST', `/threads/${threadId}/messages`, retry),
+        );
+        await Promise.all(holds.map((hold) => hold.held));
+        // Both batches looked for an earlier copy and found none; one insert waits for the other's commit.
+        for (const hold of holds) hold.release();
+        const [first, second] = await Promise.all(answers);
+        expect([first.status, second.status]).toEqual([201, 201]);
+        expect(second.body.messageId).toBe(first.body.messageId);
+        const [{ n }] = await gateway.db.dataSource.query(
+          `SELECT count(*)::int AS n FROM messages WHERE thread_id = $1 AND client_message_id = $2`,
+          [threadId, retry.clientMessageId],
+        );
+        expect(n).toBe(1);
+        const history = await call(therapist, 'GET', `/threads/${threadId}/messages`);
+        expect(history.body.messages.map((message: { seq: number }) => message.seq)).toEqual([1, 2]);
+      } finally {
+        await other.stop();
+      }
+    },
+  );
 });
