@@ -32,7 +32,7 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,docker}/**/*.spec.ts'],
       testPathIgnorePatterns: ['\\.medium\\.spec\\.ts$'],
     },
     {

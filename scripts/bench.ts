@@ -1,41 +1,246 @@
 /**
- * `npm run bench` (after a build): how fast a message goes from a sender's socket to its
- * acknowledgement and to the recipient's socket, against a raw baseline measured in the same run
- * on the same database: the SQL a send cannot do without (take the next sequence number, insert
- * the row) in one transaction, straight through `pg`. Medians and ratios, on the embedded database
- * by default or DATABASE_URL. The machine is small and noisy: read the ratios, not the milliseconds.
+ * `npm run bench` (issue 4): the consult service under load from N authenticated socket.io clients
+ * in shared threads, against a raw baseline measured in the same run on the same PostgreSQL: plain
+ * socket.io + pg (one transaction: sequence number, message, audit row) + AES-256-GCM in plain Node
+ * (scripts/bench/baseline-server.ts). Each server runs as its own child process; this process is
+ * the load generator. For each server it prints:
+ * - memory per idle authenticated connection (RSS and heap growth from 0 to N clients, after GC);
+ * - send→ack and send→deliver latency p50/p95/p99 at a fixed offered rate (open loop: latency counts
+ *   from when a send was due, so a slow server cannot hide its queue by slowing the senders);
+ * - sustained throughput: closed loop, BENCH_CONCURRENCY sends in flight, for BENCH_SECONDS.
+ * SharedCare's figures are also printed as ratios to the baseline's. The machine is small and
+ * shared: read the ratios, not the milliseconds.
+ *
+ * DATABASE_URL names a real PostgreSQL server; the benchmark creates a database of its own there
+ * and drops it at the end, never touching the one the URL names.
  */
-import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { fileURLToPath } from 'node:url';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
-import { type DatabaseHandle, openDatabase } from '@sharedcare/common';
-import { ClientsService, ConsentsService } from '@sharedcare/consent';
-import { ThreadsService } from '@sharedcare/consult';
-import { DirectoryService } from '@sharedcare/directory';
-import type { AuthContext } from '@sharedcare/auth';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { readGatewayConfig } from '../apps/gateway/src/config/gateway-config.js';
-import { createGatewayApp } from '../apps/gateway/src/gateway-app.js';
+import { type SeededThread, startBenchServer } from './bench/bench-control.js';
+import { BENCH_AUDIENCE, BENCH_ISSUER } from './bench/bench-names.js';
 
-const SENDS = Number(process.env.BENCH_SENDS ?? 300);
-const ISSUER = 'http://bench.invalid';
-const AUDIENCE = 'sharedcare-api';
+const settings = {
+  clients: Number(process.env.BENCH_CLIENTS ?? 1000),
+  rate: Number(process.env.BENCH_RATE ?? 500),
+  seconds: Number(process.env.BENCH_SECONDS ?? 10),
+  warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 2),
+  concurrency: Number(process.env.BENCH_CONCURRENCY ?? 200),
+};
+/** A send neither acknowledged nor delivered by then is counted lost. */
+const DRAIN_MS = 30_000;
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const p95 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)];
-const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+const percentile = (values: number[], p: number) =>
+  values.length === 0
+    ? NaN
+    : [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
+const now = () => performance.now();
 
-/**
- * With DATABASE_URL, a database of its own on that server (created here, dropped at the end), never
- * the one the URL names; otherwise the embedded database in a temporary folder.
- */
-async function benchDatabase(dataDir: string): Promise<DatabaseHandle> {
-  const base = process.env.DATABASE_URL;
-  if (!base) return openDatabase(undefined, join(dataDir, 'pgdata'), 'bench');
+interface Latencies {
+  ack: number[];
+  deliver: number[];
+  refused: number;
+  lost: number;
+}
+
+interface Figures {
+  memory: { rssPerConnection: number; heapPerConnection: number };
+  rate: Latencies & { offered: number; cpuPerSend: number };
+  throughput: { perSecond: number; ackP50: number; ackP99: number; refused: number; lost: number };
+}
+
+/** N clients on one server: connects them, sends, and times acknowledgements and deliveries. */
+class LoadGenerator {
+  private readonly sockets = new Map<string, Socket[]>();
+  private readonly waitingDelivery = new Map<string, { recipient: Socket; due: number; done: () => void }>();
+  private next = 0;
+
+  constructor(
+    private readonly url: string,
+    private readonly threads: SeededThread[],
+    private readonly handshake: (providerId: string, thread: SeededThread) => Promise<Record<string, unknown>>,
+  ) {}
+
+  async connect(): Promise<void> {
+    const pending = this.threads.flatMap((thread) => thread.providerIds.map((providerId) => ({ thread, providerId })));
+    for (let i = 0; i < pending.length; i += 50) {
+      await Promise.all(
+        pending.slice(i, i + 50).map(async ({ thread, providerId }) => {
+          const socket = io(`${this.url}/consult`, {
+            auth: await this.handshake(providerId, thread),
+            transports: ['websocket'],
+            forceNew: true,
+            reconnection: false,
+          });
+          await new Promise<void>((resolve, reject) => {
+            socket.once('connect', resolve);
+            socket.once('connect_error', reject);
+          });
+          socket.on('message.new', ({ message }: { message: { clientMessageId: string } }) => {
+            const waiting = this.waitingDelivery.get(message.clientMessageId);
+            if (waiting?.recipient !== socket) return;
+            this.waitingDelivery.delete(message.clientMessageId);
+            waiting.done();
+          });
+          this.sockets.set(`${thread.threadId}:${providerId}`, [
+            ...(this.sockets.get(`${thread.threadId}:${providerId}`) ?? []),
+            socket,
+          ]);
+        }),
+      );
+    }
+  }
+
+  get connected(): number {
+    return [...this.sockets.values()].reduce((sum, list) => sum + list.length, 0);
+  }
+
+  /** One send from one side of the next thread to the other; `due` is when it should have left. */
+  private send(due: number, into: Latencies): Promise<void> {
+    const index = this.next++;
+    const thread = this.threads[index % this.threads.length];
+    const direction = Math.floor(index / this.threads.length) % 2;
+    const sender = this.sockets.get(`${thread.threadId}:${thread.providerIds[direction]}`)![0];
+    const recipient = this.sockets.get(`${thread.threadId}:${thread.providerIds[1 - direction]}`)![0];
+    const clientMessageId = randomUUID();
+    const delivered = new Promise<void>((resolve) => {
+      this.waitingDelivery.set(clientMessageId, {
+        recipient,
+        due,
+        done: () => {
+          into.deliver.push(now() - due);
+          resolve();
+        },
+      });
+    });
+    const acknowledged = sender
+      .timeout(DRAIN_MS)
+      .emitWithAck('message.send', {
+        threadId: thread.threadId,
+        clientMessageId,
+        kind: 'note',
+        category: 'general',
+        body: { text: `Bench note ${index}: ${'x'.repeat(160)}` },
+      })
+      .then(
+        (answer: { ok: boolean }) => {
+          if (answer.ok) into.ack.push(now() - due);
+          else into.refused++;
+          return answer.ok;
+        },
+        () => {
+          into.lost++;
+          return false;
+        },
+      );
+    return acknowledged.then(async (ok) => {
+      if (!ok) {
+        this.waitingDelivery.delete(clientMessageId);
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const lost = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          this.waitingDelivery.delete(clientMessageId);
+          into.lost++;
+          resolve();
+        }, DRAIN_MS);
+      });
+      await Promise.race([delivered, lost]);
+      clearTimeout(timer);
+    });
+  }
+
+  /** Open loop: `rate` sends a second for `seconds`, each timed from when it was due. */
+  async offered(rate: number, seconds: number): Promise<Latencies & { offered: number }> {
+    const result: Latencies = { ack: [], deliver: [], refused: 0, lost: 0 };
+    const total = Math.max(1, Math.round(rate * seconds));
+    const inFlight: Promise<void>[] = [];
+    const start = now();
+    await new Promise<void>((resolve) => {
+      let sent = 0;
+      const tick = setInterval(() => {
+        const due = Math.min(total, Math.floor(((now() - start) / 1000) * rate) + 1);
+        for (; sent < due; sent++) inFlight.push(this.send(start + (sent * 1000) / rate, result));
+        if (sent >= total) {
+          clearInterval(tick);
+          resolve();
+        }
+      }, 1);
+    });
+    await Promise.all(inFlight);
+    return { ...result, offered: total };
+  }
+
+  /** Closed loop: `concurrency` sends always in flight for `seconds`; what was acknowledged in that time. */
+  async sustained(concurrency: number, seconds: number): Promise<Figures['throughput']> {
+    const result: Latencies = { ack: [], deliver: [], refused: 0, lost: 0 };
+    const start = now();
+    const end = start + seconds * 1000;
+    let acknowledgedInWindow = 0;
+    const worker = async () => {
+      while (now() < end) {
+        const before = result.ack.length;
+        await this.send(now(), result);
+        if (result.ack.length > before && now() <= end) acknowledgedInWindow++;
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return {
+      perSecond: acknowledgedInWindow / seconds,
+      ackP50: percentile(result.ack, 0.5),
+      ackP99: percentile(result.ack, 0.99),
+      refused: result.refused,
+      lost: result.lost,
+    };
+  }
+
+  close(): void {
+    for (const list of this.sockets.values()) for (const socket of list) socket.disconnect();
+  }
+}
+
+async function measure(
+  name: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+  handshake: (providerId: string, thread: SeededThread) => Promise<Record<string, unknown>>,
+): Promise<Figures> {
+  const server = await startBenchServer(script, { ...process.env, ...env });
+  try {
+    const { threads } = await server.seed(Math.max(1, Math.round(settings.clients / 2)));
+    const { port } = await server.listen();
+    const before = await server.memory();
+    const load = new LoadGenerator(`http://127.0.0.1:${port}`, threads, handshake);
+    await load.connect();
+    const after = await server.memory();
+    const connections = load.connected;
+    process.stderr.write(`${name}: ${connections} clients connected; warming up\n`);
+    await load.offered(settings.rate, settings.warmupSeconds);
+    process.stderr.write(`${name}: ${settings.rate} msg/s for ${settings.seconds} s\n`);
+    const cpuBefore = await server.cpu();
+    const offered = await load.offered(settings.rate, settings.seconds);
+    const rate = { ...offered, cpuPerSend: ((await server.cpu()) - cpuBefore) / Math.max(1, offered.ack.length) };
+    process.stderr.write(`${name}: ${settings.concurrency} in flight for ${settings.seconds} s\n`);
+    const throughput = await load.sustained(settings.concurrency, settings.seconds);
+    load.close();
+    return {
+      memory: {
+        rssPerConnection: (after.rss - before.rss) / connections,
+        heapPerConnection: (after.heapUsed + after.external - before.heapUsed - before.external) / connections,
+      },
+      rate,
+      throughput,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** A database of the benchmark's own on DATABASE_URL's server, dropped at the end. */
+async function benchDatabase(base: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `sharedcare_bench_${randomBytes(6).toString('hex')}`;
   const admin = async (sql: string) => {
     const client = new pg.Client({ connectionString: base });
@@ -49,147 +254,150 @@ async function benchDatabase(dataDir: string): Promise<DatabaseHandle> {
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(base);
   url.pathname = `/${name}`;
-  return { url: url.toString(), embedded: false, stop: () => admin(`DROP DATABASE ${name} WITH (FORCE)`) };
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE ${name} WITH (FORCE)`) };
+}
+
+/** Prints the comparison; false when a send was refused or lost (the run is then not a measurement). */
+function report(baseline: Figures, sharedcare: Figures): boolean {
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  const msText = (value: number) => `${value.toFixed(1)} ms`;
+  const rows: [string, string, string, string][] = [];
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  rows.push([
+    'memory per idle connection (RSS)',
+    kb(baseline.memory.rssPerConnection),
+    kb(sharedcare.memory.rssPerConnection),
+    '',
+  ]);
+  rows.push([
+    'memory per idle connection (heap)',
+    kb(baseline.memory.heapPerConnection),
+    kb(sharedcare.memory.heapPerConnection),
+    '',
+  ]);
+  rows.push([
+    `server CPU per send at ${settings.rate}/s`,
+    `${(baseline.rate.cpuPerSend / 1000).toFixed(2)} ms`,
+    `${(sharedcare.rate.cpuPerSend / 1000).toFixed(2)} ms`,
+    ratio(sharedcare.rate.cpuPerSend, baseline.rate.cpuPerSend),
+  ]);
+  for (const [label, key] of [
+    ['send→ack', 'ack'],
+    ['send→deliver', 'deliver'],
+  ] as const) {
+    for (const p of [0.5, 0.95, 0.99]) {
+      const a = percentile(baseline.rate[key], p);
+      const b = percentile(sharedcare.rate[key], p);
+      rows.push([`${label} p${Math.round(p * 100)} at ${settings.rate}/s`, msText(a), msText(b), ratio(b, a)]);
+    }
+  }
+  rows.push([
+    `sustained throughput (${settings.concurrency} in flight)`,
+    `${baseline.throughput.perSecond.toFixed(0)}/s`,
+    `${sharedcare.throughput.perSecond.toFixed(0)}/s`,
+    ratio(sharedcare.throughput.perSecond, baseline.throughput.perSecond),
+  ]);
+  rows.push([
+    '  send→ack p50 / p99 at that load',
+    `${msText(baseline.throughput.ackP50)} / ${msText(baseline.throughput.ackP99)}`,
+    `${msText(sharedcare.throughput.ackP50)} / ${msText(sharedcare.throughput.ackP99)}`,
+    '',
+  ]);
+  const widths = [0, 1, 2, 3].map((i) =>
+    Math.max(...rows.map((row) => row[i].length), ['', 'baseline', 'SharedCare', 'ratio'][i].length),
+  );
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ');
+  console.log(line(['', 'baseline', 'SharedCare', 'ratio']));
+  for (const row of rows) console.log(line(row));
+  let complete = true;
+  for (const [name, figures] of [
+    ['baseline', baseline],
+    ['SharedCare', sharedcare],
+  ] as const) {
+    const { refused, lost } = figures.rate;
+    const problems = refused + lost + figures.throughput.refused + figures.throughput.lost;
+    if (problems > 0) complete = false;
+    if (problems > 0)
+      console.log(
+        `${name}: ${problems} sends refused or lost (${refused + figures.throughput.refused} refused, ${lost + figures.throughput.lost} lost)`,
+      );
+  }
+  const p99 = percentile(sharedcare.rate.deliver, 0.99) / percentile(baseline.rate.deliver, 0.99);
+  const throughput = sharedcare.throughput.perSecond / baseline.throughput.perSecond;
+  console.log('\nIssue 4 targets:');
+  console.log(
+    `  send→deliver p99 at ${settings.rate}/s within 2× the baseline's: ${p99.toFixed(2)}× ${p99 <= 2 ? 'met' : 'NOT met'}`,
+  );
+  console.log(
+    `  sustained throughput at least 0.7× the baseline's: ${throughput.toFixed(2)}× ${throughput >= 0.7 ? 'met' : 'NOT met'}`,
+  );
+  const memory = sharedcare.memory.rssPerConnection;
+  console.log(
+    `  under 100 KB of server memory per idle connection: ${kb(memory)} ${memory < 100 * 1024 ? 'met' : 'NOT met'}`,
+  );
+  return complete;
 }
 
 async function main(): Promise<void> {
+  const base = process.env.DATABASE_URL;
+  if (!base) {
+    console.error(
+      'npm run bench needs a PostgreSQL server: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench',
+    );
+    process.exit(2);
+  }
+  const database = await benchDatabase(base);
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
   const kid = randomUUID();
-  const keys = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'EdDSA' }] });
   const organisationId = randomUUID();
-  const people = {
-    therapist: { providerId: randomUUID(), role: 'therapist', name: 'Bench Therapist', cred: 'LCSW' },
-    psychiatrist: { providerId: randomUUID(), role: 'psychiatrist', name: 'Bench Psychiatrist', cred: 'MD' },
-  } as const;
-  const token = (who: (typeof people)[keyof typeof people]) =>
+  const roles = ['therapist', 'psychiatrist'] as const;
+  const token = (providerId: string, role: (typeof roles)[number]) =>
     new SignJWT({
-      sub: who.providerId,
+      sub: providerId,
       org: organisationId,
-      role: who.role,
-      name: who.name,
-      cred: who.cred,
+      role,
+      name: `Bench ${role}`,
+      cred: role === 'therapist' ? 'LCSW' : 'MD',
       sid: randomUUID(),
     })
       .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid })
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
+      .setIssuer(BENCH_ISSUER)
+      .setAudience(BENCH_AUDIENCE)
       .setJti(randomUUID())
       .setIssuedAt()
-      .setExpirationTime('10m')
+      .setExpirationTime('1h')
       .sign(privateKey);
-
-  const dataDir = mkdtempSync(join(tmpdir(), 'sharedcare-bench-'));
-  const database = await benchDatabase(dataDir);
-  const config = {
-    ...readGatewayConfig({
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'silent',
-      GATEWAY_MASTER_KEY: randomBytes(32).toString('base64'),
-      // The bench measures speed, not the event budget.
-      SOCKET_EVENT_BUDGET: '100000',
-    }),
-    port: 0,
-    auth: { url: ISSUER, jwksUrl: `${ISSUER}/jwks`, issuer: ISSUER, audience: AUDIENCE },
-  };
-  const app = await createGatewayApp({ config, database, keys, directorySync: false });
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-
-  // A shared client and a thread between the two, through the services themselves.
-  const auth = (who: (typeof people)[keyof typeof people]): AuthContext => ({
-    providerId: who.providerId,
-    organisationId,
-    role: who.role,
-    displayName: who.name,
-    credential: who.cred,
-    sessionId: 'bench',
-    tokenId: 'bench',
-    expiresAt: new Date(Date.now() + 600_000),
-  });
-  for (const who of Object.values(people)) await app.get(DirectoryService).noteCaller(auth(who));
-  const client = await app
-    .get(ClientsService)
-    .create(auth(people.therapist), { displayName: 'Bench Client', dateOfBirth: '1990-01-01' });
-  await app.get(ConsentsService).grant(auth(people.therapist), client.clientId, {
-    recipientIds: [people.psychiatrist.providerId],
-    categories: ['general'],
-    purpose: 'treatment',
-    expiresAt: new Date(Date.now() + 86_400_000),
-    attestation: { method: 'verbal', signerName: 'Bench Client' },
-  });
-  const thread = await app.get(ThreadsService).create(auth(people.therapist), {
-    clientId: client.clientId,
-    subject: 'Bench',
-    participantIds: [people.psychiatrist.providerId],
-  });
-
-  const connect = async (who: (typeof people)[keyof typeof people]): Promise<Socket> => {
-    const socket = io(`${url}/consult`, {
-      auth: { token: await token(who) },
-      transports: ['websocket'],
-      forceNew: true,
-    });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
-    return socket;
-  };
-  const sender = await connect(people.therapist);
-  const recipient = await connect(people.psychiatrist);
-
-  // The service path: socket send → committed, audited, encrypted → ack; and → the other socket.
-  const acked: number[] = [];
-  const delivered: number[] = [];
-  const text = 'x'.repeat(200);
-  for (let i = 0; i < SENDS; i++) {
-    const start = process.hrtime.bigint();
-    const arrived = new Promise<void>((resolve) => recipient.once('message.new', () => resolve()));
-    const answer = (await sender.emitWithAck('message.send', {
-      threadId: thread.threadId,
-      clientMessageId: randomUUID(),
-      kind: 'note',
-      category: 'general',
-      body: { text },
-    })) as { ok: boolean };
-    if (!answer.ok) throw new Error(`send refused: ${JSON.stringify(answer)}`);
-    acked.push(ms(start));
-    await arrived;
-    delivered.push(ms(start));
-  }
-
-  // The raw baseline: the SQL a send needs at the least, one transaction each, same database.
-  const raw = new pg.Client({ connectionString: database.url });
-  await raw.connect();
-  const baseline: number[] = [];
-  for (let i = 0; i < SENDS; i++) {
-    const start = process.hrtime.bigint();
-    await raw.query('BEGIN');
-    const [{ last_seq: seq }] = (
-      await raw.query(`UPDATE threads SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq`, [thread.threadId])
-    ).rows as { last_seq: number }[];
-    await raw.query(
-      `INSERT INTO messages (id, thread_id, client_id, seq, sender_id, client_message_id, kind, category, body_sealed, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'note', 'general', $7, now())`,
-      [randomUUID(), thread.threadId, client.clientId, seq, people.therapist.providerId, randomUUID(), text],
+  const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+  try {
+    console.log(
+      `SharedCare benchmark: ${settings.clients} clients in ${Math.round(settings.clients / 2)} shared threads, ` +
+        `${settings.rate} msg/s offered for ${settings.seconds} s, then ${settings.concurrency} in flight for ${settings.seconds} s; ` +
+        `PostgreSQL, node ${process.version}\n`,
     );
-    await raw.query('COMMIT');
-    baseline.push(ms(start));
+    const baseline = await measure(
+      'baseline',
+      here('./bench/baseline-server.js'),
+      { DATABASE_URL: database.url },
+      async (providerId, thread) => ({
+        providerId,
+        threadIds: [thread.threadId],
+      }),
+    );
+    const sharedcare = await measure(
+      'SharedCare',
+      here('./bench/sharedcare-server.js'),
+      {
+        DATABASE_URL: database.url,
+        BENCH_ORGANISATION: organisationId,
+        BENCH_JWK: JSON.stringify({ ...(await exportJWK(publicKey)), kid, alg: 'EdDSA' }),
+      },
+      async (providerId, thread) => ({ token: await token(providerId, roles[thread.providerIds.indexOf(providerId)]) }),
+    );
+    if (!report(baseline, sharedcare)) process.exitCode = 1;
+  } finally {
+    await database.drop();
   }
-  await raw.end();
-
-  const row = (name: string, values: number[]) =>
-    `${name.padEnd(34)} median ${median(values).toFixed(2).padStart(7)} ms   p95 ${p95(values).toFixed(2).padStart(7)} ms`;
-  console.log(`SharedCare bench: ${SENDS} sends, ${database.embedded ? 'embedded PGlite' : 'PostgreSQL'}`);
-  console.log(row('raw baseline (seq + insert, pg)', baseline));
-  console.log(row('socket send → ack', acked));
-  console.log(row('socket send → recipient message.new', delivered));
-  console.log(`send → ack is ${(median(acked) / median(baseline)).toFixed(1)}× the raw baseline (median over median)`);
-
-  sender.disconnect();
-  recipient.disconnect();
-  await app.close();
-  await database.stop();
 }
 
 await main();

@@ -24,6 +24,9 @@ function launch(dataDir: string, authPort: number, gatewayPort: number): Launch 
     DATA_DIR: dataDir,
     AUTH_PORT: String(authPort),
     GATEWAY_PORT: String(gatewayPort),
+    // Any free port: the defaults may be held by a demo already running here.
+    AUTH_METRICS_PORT: '0',
+    GATEWAY_METRICS_PORT: '0',
   };
   for (const name of ['DATABASE_URL', 'AUTH_DATABASE_URL', 'REDIS_URL', 'AUTH_URL', 'AUTH_ISSUER', 'NODE_ENV', 'DEMO'])
     delete env[name];

@@ -25,9 +25,10 @@ export function testProvider(role: string, org: string, name = `Test ${role}`, c
 
 /**
  * Calls the test gateway's REST API as `provider`, with a token minted at the clock's time (so a
- * test that moves its clock keeps valid tokens).
+ * test that moves its clock keeps valid tokens). Any gateway that trusts `issuer` will do, a
+ * process started with AUTH_JWKS_URL pointing at its keys too.
  */
-export function apiAs(gateway: TestGateway, clock?: Clock) {
+export function apiAs(gateway: Pick<TestGateway, 'url' | 'issuer'>, clock?: Clock) {
   return async (provider: TestProvider, method: string, path: string, body?: unknown): Promise<Reply> => {
     const nowSeconds = clock ? Math.floor(clock.now().getTime() / 1000) : undefined;
     const token = await gateway.issuer.mint({ claims: { ...provider }, nowSeconds });

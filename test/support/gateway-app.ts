@@ -46,6 +46,7 @@ export async function startTestGateway(
       GATEWAY_MASTER_KEY: (options.sharing?.masterKey ?? randomBytes(32)).toString('base64'),
     }),
     port: 0,
+    metrics: { host: '127.0.0.1', port: 0 },
     auth: { url: issuer.issuer, jwksUrl: jwks.url, issuer: issuer.issuer, audience: issuer.audience },
     ...options.config,
   };

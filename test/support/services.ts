@@ -22,6 +22,8 @@ export async function freePort(): Promise<number> {
 export interface RunningService {
   url: string;
   port: number;
+  /** Its Prometheus endpoint, on a listener of its own. */
+  metricsUrl: string;
   process: ChildProcess;
   /** Everything the process wrote to stdout and stderr, for log-hygiene assertions. */
   output: () => string;
@@ -48,15 +50,20 @@ async function waitForHealth(
   throw new Error(`service at ${url} did not become healthy:\n${output()}`);
 }
 
-/** Starts a built service (`dist/`) as a user would, on a free port, and waits for /health. */
+/**
+ * Starts a built service (`dist/`) as a user would, on a free port (and its metrics listener on
+ * another, unless `env` names one), and waits for /health.
+ */
 export async function startService(
   entry: 'auth' | 'gateway',
   port: number,
   env: Record<string, string | undefined>,
 ): Promise<RunningService> {
+  const metricsPortVariable = `${entry.toUpperCase()}_METRICS_PORT`;
+  const metricsPort = env[metricsPortVariable] ?? String(await freePort());
   const child = spawn(process.execPath, [join(root, 'dist/apps', entry, 'src/main.js')], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env, [metricsPortVariable]: metricsPort },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let buffer = '';
@@ -68,6 +75,7 @@ export async function startService(
   return {
     url,
     port,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     process: child,
     output,
     stop: (signal = 'SIGTERM') =>

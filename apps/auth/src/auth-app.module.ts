@@ -5,9 +5,12 @@ import {
   Clock,
   createLoggingModule,
   type DatabaseHandle,
+  PendingMigrationsError,
+  MetricsModule,
   RATE_LIMIT_OVERRIDES,
   RateLimitGuard,
   ServiceHealthModule,
+  requireMigratedSchema,
   SystemClock,
   typeormOptions,
 } from '@sharedcare/common';
@@ -128,15 +131,20 @@ export class AuthAppModule {
       module: AuthAppModule,
       imports: [
         createLoggingModule('auth', options.config.logLevel),
-        TypeOrmModule.forRoot({
-          ...typeormOptions(options.database, authEntities, authMigrations),
-          migrationsRun: true,
-          migrationsTransactionMode: 'each',
-          retryAttempts: 3,
-          retryDelay: 1_000,
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...typeormOptions(options.database, authEntities, authMigrations),
+            migrationsRun: options.config.migrateAtBoot,
+            migrationsTransactionMode: 'each',
+            retryAttempts: 3,
+            retryDelay: 1_000,
+            toRetry: (error: unknown) => !(error instanceof PendingMigrationsError),
+          }),
+          dataSourceFactory: options.config.migrateAtBoot ? undefined : requireMigratedSchema('npm run migrate:auth'),
         }),
         TypeOrmModule.forFeature(authEntities),
         ServiceHealthModule,
+        MetricsModule.forRoot({ listen: options.config.metrics }),
       ],
       controllers: AUTH_CONTROLLERS,
       providers: [

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { configureApp, FixedClock, ServiceDrain } from '@sharedcare/common';
+import { configureApp, FixedClock, ServiceDrain, ServiceMetrics } from '@sharedcare/common';
 import type { TestDatabase } from '../../../test/support/test-database.js';
 import { AuthAppModule } from '../src/auth-app.module.js';
 import type { AuthConfig } from '../src/config/auth-config.js';
@@ -17,6 +17,7 @@ export function testAuthConfig(overrides: Partial<AuthConfig> = {}): AuthConfig 
     port: 0,
     databaseUrl: undefined,
     dataDir: '/nonexistent',
+    migrateAtBoot: true,
     issuer: 'http://auth.test',
     audience: 'sharedcare-api',
     keyEncryptionKey: randomBytes(32),
@@ -27,6 +28,7 @@ export function testAuthConfig(overrides: Partial<AuthConfig> = {}): AuthConfig 
     http: { trustProxy: false, apiDocs: true },
     rateLimits: { 'auth.login': generous, 'auth.register': generous, 'auth.refresh': generous, 'auth.mfa': generous },
     shutdownDrainMs: 10_000,
+    metrics: { host: '127.0.0.1', port: 0 },
     ...overrides,
   };
 }
@@ -61,7 +63,13 @@ export async function createAuthTestApp(db: TestDatabase, overrides: Partial<Aut
     imports: [AuthAppModule.forRoot({ config, database: db, clock, publisher })],
   }).compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true });
-  configureApp(app, { title: 'auth (test)', description: 'test', http: config.http, drain: app.get(ServiceDrain) });
+  configureApp(app, {
+    title: 'auth (test)',
+    description: 'test',
+    http: config.http,
+    drain: app.get(ServiceDrain),
+    metrics: app.get(ServiceMetrics),
+  });
   await app.init();
   return {
     app,

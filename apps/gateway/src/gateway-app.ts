@@ -1,14 +1,25 @@
 import { type INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { configureApp, ServiceDrain } from '@sharedcare/common';
+import { configureApp, ServiceDrain, ServiceMetrics } from '@sharedcare/common';
 import { RedisScaleOut } from './consult/redis-scale-out.js';
 import { ConsultIoAdapter } from './consult/consult-io.adapter.js';
+import { FHIR_RESOURCE_TYPES } from '@sharedcare/care-record';
+import { FHIR_BASE } from './fhir/fhir.controller.js';
 import { GatewayModule, type GatewayModuleOptions } from './gateway.module.js';
 
-/** REST lives under /api; health (and the docs, mounted by configureApp) stay at the root. */
+/**
+ * REST lives under /api; health, the FHIR export (a FHIR base URL of its own) and the docs (mounted
+ * by configureApp) stay at the root.
+ */
 export const API_PREFIX = 'api';
-const UNPREFIXED = ['health', 'health/live', 'health/ready'].map((path) => ({ path, method: RequestMethod.GET }));
+const UNPREFIXED = [
+  ...['health', 'health/live', 'health/ready'].map((path) => ({ path, method: RequestMethod.GET })),
+  ...[...FHIR_RESOURCE_TYPES, ':resourceType'].map((type) => ({
+    path: `${FHIR_BASE}/${type}`,
+    method: RequestMethod.GET,
+  })),
+];
 
 /** The path a controller route is served at. */
 export function servedPath(path: string): string {
@@ -43,6 +54,7 @@ export async function createGatewayApp(options: GatewayModuleOptions): Promise<I
   configureApp(app, {
     http: options.config.http,
     drain,
+    metrics: app.get(ServiceMetrics),
     title: 'SharedCare consult service',
     description:
       'Clients, care teams, consult threads and the shared safety plan. REST under /api with `Authorization: Bearer <access token>`; live events on the socket.io namespace /consult.',

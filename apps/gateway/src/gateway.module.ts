@@ -3,11 +3,14 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@sharedcare/audit';
 import { AuthVerificationModule, type KeySource, remoteKeySource } from '@sharedcare/auth';
+import { CareRecordModule } from '@sharedcare/care-record';
 import {
   Clock,
   createLoggingModule,
   type DatabaseHandle,
   ServiceHealthModule,
+  requireMigratedSchema,
+  MetricsModule,
   SystemClock,
   typeormOptions,
 } from '@sharedcare/common';
@@ -19,12 +22,15 @@ import { AuditController } from './audit/audit.controller.js';
 import { AuditedRefusals } from './audit/audited-refusals.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { ConsultGateway, SOCKET_EVENT_BUDGET } from './consult/consult.gateway.js';
+import { ConsultTelemetryModule } from './consult/consult-telemetry.js';
 import { RedisScaleOut } from './consult/redis-scale-out.js';
 import { SessionEventsPoll } from './consult/session-events-poll.js';
 import { SchemaInfo } from './database/schema-info.entity.js';
 import { gatewayEntities, gatewayMigrations } from './database/schema.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthRepository } from './health/health.repository.js';
+import { CareRecordController } from './care-record/care-record.controller.js';
+import { FhirController } from './fhir/fhir.controller.js';
 import { ClientsController } from './clients/clients.controller.js';
 import { ConsentsController } from './clients/consents.controller.js';
 import { DEMO_SEED_ENABLED, DemoSeedService } from './demo/demo-seed.service.js';
@@ -75,16 +81,21 @@ export class GatewayModule {
       imports: [audit, keyring, directory],
     });
     const consult = ConsultModule.register({ clock, imports: [audit, keyring, directory, consent] });
+    const careRecord = CareRecordModule.register({ clock, imports: [audit, keyring, consent] });
     return {
       module: GatewayModule,
       imports: [
         createLoggingModule('gateway', config.logLevel),
-        TypeOrmModule.forRoot({
-          ...typeormOptions(database, gatewayEntities, gatewayMigrations),
-          // Migrations run at boot, each in its own transaction; a failure stops the start.
-          migrationsRun: true,
-          migrationsTransactionMode: 'each',
-          retryAttempts: 0,
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...typeormOptions(database, gatewayEntities, gatewayMigrations),
+            // Migrations run at boot unless a job runs them; each in its own transaction, and a
+            // failure stops the start.
+            migrationsRun: config.migrateAtBoot,
+            migrationsTransactionMode: 'each',
+            retryAttempts: 0,
+          }),
+          dataSourceFactory: config.migrateAtBoot ? undefined : requireMigratedSchema('npm run migrate:gateway'),
         }),
         TypeOrmModule.forFeature([SchemaInfo]),
         ServiceHealthModule,
@@ -100,6 +111,9 @@ export class GatewayModule {
         directory,
         consent,
         consult,
+        MetricsModule.forRoot({ listen: config.metrics, transports: ['http', 'socket'] }),
+        ConsultTelemetryModule,
+        careRecord,
       ],
       controllers: [
         HealthController,
@@ -108,6 +122,8 @@ export class GatewayModule {
         ClientsController,
         ConsentsController,
         ThreadsController,
+        CareRecordController,
+        FhirController,
         AuditController,
       ],
       providers: [

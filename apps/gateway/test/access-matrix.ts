@@ -10,8 +10,10 @@
  *
  * Not per client, so not here: /health, /api/me, /api/providers, /api/audit/verify,
  * POST/GET /api/clients (the client list is held to GET /api/clients/:clientId in the spec) and
- * GET /api/acknowledgements/overdue (held to the acknowledge rows in the spec). POST /api/threads
- * and GET /api/threads?clientId= name no record in their path but act on one client: they are here.
+ * GET /api/acknowledgements/overdue (held to the acknowledge rows in the spec), and
+ * GET /fhir/R4/:resourceType (the types the export does not serve: always invalid). POST
+ * /api/threads, GET /api/threads?clientId= and the FHIR types served (?patient=) name no record in
+ * their path but act on one client: they are here.
  */
 
 /** Who calls. Every client of the matrix is registered by `therapist` (the care team). */
@@ -131,7 +133,8 @@ const LIVE_CONSENT_STATES: readonly ConsentState[] = ['active', 'category'];
  * The threads of each state's client, all opened while the state's consent was still live (a
  * thread may only hold covered providers, so before it expired or was revoked):
  * - "the state's thread", opened by the therapist alone. Alone, the therapist opened a referral tagged
- *   `general` and posted the correcting rows' notes their callers could not post themselves (below);
+ *   `general`, posted a PHQ-9 (a `symptoms` symptom update) and the correcting rows' notes their
+ *   callers could not post themselves (below);
  *   then added every recipient the state's consent named (threadParticipants) and opened a referral
  *   tagged `medications`. Each recipient then posted the correcting rows' notes of their own, the
  *   medication-change sender (below) a medication change (clinical acknowledgement due in a day, so
@@ -201,6 +204,14 @@ export const ROUTES = {
   'GET thread': { method: 'GET', path: '/api/threads/:threadId', writes: false },
   'GET messages': { method: 'GET', path: '/api/threads/:threadId/messages', writes: false },
   'GET referrals': { method: 'GET', path: '/api/threads/:threadId/referrals', writes: false },
+  'GET medications': { method: 'GET', path: '/api/clients/:clientId/medications', writes: false },
+  'GET measures': { method: 'GET', path: '/api/clients/:clientId/measures', writes: false },
+  'FHIR Consent': { method: 'GET', path: '/fhir/R4/Consent', writes: false },
+  'FHIR AuditEvent': { method: 'GET', path: '/fhir/R4/AuditEvent', writes: false },
+  'FHIR MedicationStatement': { method: 'GET', path: '/fhir/R4/MedicationStatement', writes: false },
+  'FHIR Observation': { method: 'GET', path: '/fhir/R4/Observation', writes: false },
+  'FHIR Communication': { method: 'GET', path: '/fhir/R4/Communication', writes: false },
+  'FHIR ServiceRequest': { method: 'GET', path: '/fhir/R4/ServiceRequest', writes: false },
   'POST message general': { method: 'POST', path: '/api/threads/:threadId/messages', writes: true },
   'POST message medications': { method: 'POST', path: '/api/threads/:threadId/messages', writes: true },
   'POST read': { method: 'POST', path: '/api/threads/:threadId/read', writes: true },
@@ -326,6 +337,14 @@ const correct =
  *   care team or a live consent covers, and emergency readers of the client; admins never; so
  *   are its referrals, whose direction and status a consent recipient reads only in the categories
  *   their consent names;
+ * - a client's medication list and measures (derived from the threads the caller reads, in the
+ *   categories their consent names): the care team, live-consent recipients whose consent names
+ *   medications (for the list) or symptoms (for the measures), and emergency readers; admins never;
+ * - the FHIR export (/fhir/R4/<type>?patient=), by the rule of the data it carries: Consent as the
+ *   consents, AuditEvent as the access report, MedicationStatement as the medication list,
+ *   Observation as the measures; Communication and ServiceRequest (messages and referrals of the
+ *   threads one reads) for the care team, live-consent recipients and emergency readers, never
+ *   admins; refused as a FHIR OperationOutcome with the same `not_found`;
  * - sending: a participant covered for the message's category (care team: any); refused with
  *   consent_required while any participant is not covered for it; emergency access never writes;
  * - read receipts, adding participants, clinical acknowledgements: participants the care team or a
@@ -353,6 +372,14 @@ const RULES: Record<RouteName, (s: Standing, state: ConsentState) => Outcome> = 
   'GET thread': (s) => okIf(converses(s) || s.openEmergencyAccess),
   'GET messages': (s) => okIf(converses(s) || s.openEmergencyAccess),
   'GET referrals': (s) => okIf(converses(s) || s.openEmergencyAccess),
+  'GET medications': (s) => okIf(covers(s, 'medications') || s.openEmergencyAccess),
+  'GET measures': (s) => okIf(covers(s, 'symptoms') || s.openEmergencyAccess),
+  'FHIR Consent': (s) => okIf(s.careTeam || s.liveConsent || s.openEmergencyAccess || s.organisationAdmin),
+  'FHIR AuditEvent': (s) => okIf(s.careTeam || s.liveConsent || s.organisationAdmin),
+  'FHIR MedicationStatement': (s) => okIf(covers(s, 'medications') || s.openEmergencyAccess),
+  'FHIR Observation': (s) => okIf(covers(s, 'symptoms') || s.openEmergencyAccess),
+  'FHIR Communication': (s) => okIf(s.careTeam || s.liveConsent || s.openEmergencyAccess),
+  'FHIR ServiceRequest': (s) => okIf(s.careTeam || s.liveConsent || s.openEmergencyAccess),
   'POST message general': send('general'),
   'POST message medications': send('medications'),
   'POST read': (s) => okIf(converses(s)),
@@ -545,6 +572,70 @@ GET messages                therapist            ok    ok      ok       ok      
                             other_org_clinician  404   404     404      404      404       404
                             other_org_admin      404   404     404      404      404       404
 GET referrals               therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        ok
+                            care_manager         404   ok      404      404      ok        ok
+                            primary_care         404   ok      404      404      ok        ok
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+GET medications             therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        ok
+                            care_manager         404   ok      404      404      ok        ok
+                            primary_care         404   ok      404      404      ok        ok
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+GET measures                therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      404       ok
+                            care_manager         404   ok      404      404      404       ok
+                            primary_care         404   ok      404      404      404       ok
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+FHIR Consent                therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        ok
+                            care_manager         404   ok      404      404      ok        ok
+                            primary_care         404   ok      404      404      ok        ok
+                            admin                ok    ok      ok       ok       ok        ok
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+FHIR AuditEvent             therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        404
+                            care_manager         404   ok      404      404      ok        404
+                            primary_care         404   ok      404      404      ok        404
+                            admin                ok    ok      ok       ok       ok        ok
+                            outsider             404   404     404      404      404       404
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+FHIR MedicationStatement    therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        ok
+                            care_manager         404   ok      404      404      ok        ok
+                            primary_care         404   ok      404      404      ok        ok
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+FHIR Observation            therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      404       ok
+                            care_manager         404   ok      404      404      404       ok
+                            primary_care         404   ok      404      404      404       ok
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+FHIR Communication          therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      ok        ok
+                            care_manager         404   ok      404      404      ok        ok
+                            primary_care         404   ok      404      404      ok        ok
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+FHIR ServiceRequest         therapist            ok    ok      ok       ok       ok        ok
                             psychiatrist         404   ok      404      404      ok        ok
                             care_manager         404   ok      404      404      ok        ok
                             primary_care         404   ok      404      404      ok        ok

@@ -42,6 +42,26 @@ export const PERMISSIONS = {
     roles: CLINICAL_ROLES,
     description: 'Amend one’s own message or mark it entered in error, within the consent’s categories',
   },
+  'client.medications': {
+    roles: CLINICAL_ROLES,
+    description:
+      'Read a client’s current medication list, from the medication changes of the threads one reads (needs the medications category)',
+  },
+  'client.measures': {
+    roles: CLINICAL_ROLES,
+    description:
+      'Read a client’s PHQ-9, GAD-7 and C-SSRS results and their flags, from the threads one reads (needs the symptoms category)',
+  },
+  'client.messages': {
+    roles: CLINICAL_ROLES,
+    description:
+      'Export a client’s messages and referrals (FHIR) from the threads one reads, in the consent’s categories',
+  },
+  'fhir.search': {
+    roles: ROLES,
+    description:
+      'Ask the FHIR export for a resource type it does not serve (answered invalid); each served type declares its own',
+  },
   'acknowledgement.read': { roles: CLINICAL_ROLES, description: 'List the acknowledgements one owes and is owed' },
   'audit.verify': { roles: ['admin'], description: 'Verify the audit trail’s hash chain' },
 } as const satisfies Record<string, PermissionGrant>;

@@ -79,4 +79,18 @@ describe('accessBasis', () => {
     expect(accessBasis(perCategory, 'psychiatrist', recipient)).toBeNull();
     expect(accessBasis(perCategory, 'therapist', { ...none, onCareTeam: true }, 'substance_use')).toBe('care_team');
   });
+
+  it('derives the medication list and measures for the care team, emergency access and a consent naming the category', () => {
+    for (const [permission, category] of [
+      ['client.medications', 'medications'],
+      ['client.measures', 'symptoms'],
+    ] as const) {
+      const rule = ACCESS_RULES[permission];
+      expect(accessBasis(rule, 'psychiatrist', { ...none, consentCategories: [category] }, category)).toBe('consent');
+      expect(accessBasis(rule, 'psychiatrist', { ...none, consentCategories: ['general'] }, category)).toBeNull();
+      expect(accessBasis(rule, 'therapist', { ...none, onCareTeam: true }, category)).toBe('care_team');
+      expect(accessBasis(rule, 'care_manager', { ...none, emergencyUntil: new Date() }, category)).toBe('emergency');
+      expect(accessBasis(rule, 'admin', { ...none, onCareTeam: true }, category)).toBeNull();
+    }
+  });
 });

@@ -53,6 +53,10 @@ export const ACCESS_RULES = {
   'message.receipt': rule('thread', { careTeam: true, consent: 'any', participant: true }),
   'message.acknowledge': rule('message', { careTeam: true, consent: 'category', participant: true }),
   'message.correct': rule('message', { careTeam: true, consent: 'category', participant: true }),
+  // Derived from messages: the threads the caller reads, and only the categories their consent names.
+  'client.medications': rule('client', { careTeam: true, consent: 'category', emergency: true }),
+  'client.measures': rule('client', { careTeam: true, consent: 'category', emergency: true }),
+  'client.messages': rule('client', { careTeam: true, consent: 'any', emergency: true }),
 } as const satisfies Record<string, AccessRule>;
 
 export type ClientPermission = keyof typeof ACCESS_RULES;

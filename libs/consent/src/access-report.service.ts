@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService, callerEntry, type AuditRecord } from '@sharedcare/audit';
+import { AuditService, callerEntry, type AuditRecord, type ReadAudit } from '@sharedcare/audit';
 import type { AuthContext } from '@sharedcare/auth';
 import { DirectoryService } from '@sharedcare/directory';
 import { AccessService } from './access.service.js';
@@ -39,6 +39,7 @@ export class AccessReportService {
     auth: AuthContext,
     clientId: string,
     page: { before?: number; limit: number },
+    as?: ReadAudit,
   ): Promise<AccessReportPage> {
     const [grant] = (
       await this.access.requireAccess({ auth, permission: 'client.access_report', ids: [clientId] })
@@ -67,11 +68,12 @@ export class AccessReportService {
     }));
     await this.audit.record(
       callerEntry(auth, {
-        action: 'access_report.read',
+        action: as?.action ?? 'access_report.read',
         resourceType: 'client',
         resourceId: client,
         clientId: client,
         outcome: 'success',
+        ...(as?.details ? { details: { count: entries.length, ...as.details } } : {}),
       }),
     );
     return {

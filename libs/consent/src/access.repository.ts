@@ -3,6 +3,21 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AccessFacts, AccessResource } from './access-policy.js';
 
+/** What decides whether a provider may hold or hear of a client's information. */
+export interface CoverageRow {
+  providerId: string;
+  active: boolean;
+  onCareTeam: boolean;
+  categories: string[];
+}
+
+/** Whom to ask about: the given providers, or everyone taking part in one of the client's threads. */
+export interface CoverageAsked {
+  clientId: string;
+  providerIds?: readonly string[];
+  threadId?: string;
+}
+
 export interface AccessRow extends AccessFacts {
   /** The id asked about (a client or a consent). */
   targetId: string;
@@ -94,36 +109,68 @@ export class AccessRepository {
     return rows.map((row) => row.id);
   }
 
-  /** For each provider: whether they are active, on the client's care team, and their consented categories. */
-  async coverage(
-    clientId: string,
-    providerIds: readonly string[],
-    now: Date,
-    within?: EntityManager,
-  ): Promise<{ providerId: string; active: boolean; onCareTeam: boolean; categories: string[] }[]> {
-    if (providerIds.length === 0) return [];
+  /**
+   * For each question (a client, and some providers or the participants of one of its threads), for
+   * each provider: whether they are active, on the client's care team, and their consented
+   * categories, all in one query. Within a writing transaction it first waits for any revocation in
+   * flight to commit (and makes later ones wait for this transaction), so the answer cannot be
+   * overtaken by one.
+   */
+  async coverage(questions: readonly CoverageAsked[], now: Date, within?: EntityManager): Promise<CoverageRow[][]> {
+    const answers: CoverageRow[][] = questions.map(() => []);
+    const pairs = questions.flatMap((question, index) =>
+      (question.providerIds ?? []).map((providerId) => ({ index, clientId: question.clientId, providerId })),
+    );
+    const threads = questions.flatMap((question, index) =>
+      question.threadId === undefined ? [] : [{ index, clientId: question.clientId, threadId: question.threadId }],
+    );
+    if (pairs.length === 0 && threads.length === 0) return answers;
     const run = within ?? this.dataSource;
     if (within) {
-      // Inside a writing transaction: wait for any revocation in flight to commit (and make later
-      // ones wait for this transaction), so the answer below cannot be overtaken by one.
-      await within.query(`SELECT id FROM consents WHERE client_id = $1 AND revoked_at IS NULL FOR SHARE`, [clientId]);
-    }
-    const rows: { provider_id: string; active: boolean; on_care_team: boolean; categories: string[] }[] =
-      await run.query(
-        `SELECT p.id AS provider_id,
-           NOT EXISTS (SELECT 1 FROM directory_providers d WHERE d.id = p.id AND d.status = 'disabled') AS active,
-           EXISTS (SELECT 1 FROM care_team_members m WHERE m.client_id = $1 AND m.provider_id = p.id) AS on_care_team,
-           ARRAY(SELECT DISTINCT category FROM consents k, unnest(k.categories) AS category
-                 WHERE k.client_id = $1 AND p.id = ANY(k.recipient_ids) AND k.revoked_at IS NULL
-                   AND k.effective_from <= $3 AND k.expires_at > $3) AS categories
-         FROM unnest($2::uuid[]) AS p(id)`,
-        [clientId, [...providerIds], now],
+      // In id order, so two transactions locking overlapping consents never wait on each other in a cycle.
+      await within.query(
+        `SELECT id FROM consents WHERE client_id = ANY($1::uuid[]) AND revoked_at IS NULL ORDER BY id FOR SHARE`,
+        [[...new Set(questions.map((question) => question.clientId))]],
       );
-    return rows.map((row) => ({
-      providerId: row.provider_id,
-      active: row.active,
-      onCareTeam: row.on_care_team,
-      categories: row.categories,
-    }));
+    }
+    const rows: {
+      question: number;
+      provider_id: string;
+      active: boolean;
+      on_care_team: boolean;
+      categories: string[];
+    }[] = await run.query(
+      `WITH q AS (
+           SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[]) AS asked(question, client_id, provider_id)
+           UNION ALL
+           SELECT asked.question, asked.client_id, tp.provider_id
+             FROM unnest($5::int[], $6::uuid[], $7::uuid[]) AS asked(question, client_id, thread_id)
+             JOIN thread_participants tp ON tp.thread_id = asked.thread_id)
+         SELECT q.question, q.provider_id,
+           NOT EXISTS (SELECT 1 FROM directory_providers d WHERE d.id = q.provider_id AND d.status = 'disabled') AS active,
+           EXISTS (SELECT 1 FROM care_team_members m WHERE m.client_id = q.client_id AND m.provider_id = q.provider_id) AS on_care_team,
+           ARRAY(SELECT DISTINCT category FROM consents k, unnest(k.categories) AS category
+                 WHERE k.client_id = q.client_id AND q.provider_id = ANY(k.recipient_ids) AND k.revoked_at IS NULL
+                   AND k.effective_from <= $4 AND k.expires_at > $4) AS categories
+         FROM q ORDER BY q.question, q.provider_id`,
+      [
+        pairs.map((pair) => pair.index),
+        pairs.map((pair) => pair.clientId),
+        pairs.map((pair) => pair.providerId),
+        now,
+        threads.map((thread) => thread.index),
+        threads.map((thread) => thread.clientId),
+        threads.map((thread) => thread.threadId),
+      ],
+    );
+    for (const row of rows) {
+      answers[row.question].push({
+        providerId: row.provider_id,
+        active: row.active,
+        onCareTeam: row.on_care_team,
+        categories: row.categories,
+      });
+    }
+    return answers;
   }
 }

@@ -4,7 +4,7 @@ import type { AuthContext } from '@sharedcare/auth';
 import { Clock, DomainException } from '@sharedcare/common';
 import type { EntityManager } from 'typeorm';
 import { ACCESS_RULES, type AccessBasis, accessBasis, type ClientPermission } from './access-policy.js';
-import { AccessRepository, type AccessRow } from './access.repository.js';
+import { AccessRepository, type AccessRow, type CoverageAsked, type CoverageRow } from './access.repository.js';
 import type { ConsentCategory } from './consent-vocabulary.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -15,6 +15,14 @@ export interface AccessRequest {
   /** Ids of the permission's resource (ACCESS_RULES): clients, or consents. */
   ids: readonly string[];
   /** The consent category the caller wants to read or write, when the rule is per category. */
+  category?: ConsentCategory;
+}
+
+/**
+ * Whom of `providerIds` (or of the participants of thread `threadId`) the client's care team or
+ * consents cover for `category` (for anything, without one).
+ */
+export interface CoverageQuestion extends CoverageAsked {
   category?: ConsentCategory;
 }
 
@@ -31,6 +39,11 @@ export interface AccessGrant {
  * one query; anything the caller may not reach is `not_found`, exactly as if it did not exist,
  * and the refusal is audited.
  */
+function isCovered(row: CoverageRow, category: ConsentCategory | undefined): boolean {
+  if (!row.active) return false;
+  return row.onCareTeam || (category === undefined ? row.categories.length > 0 : row.categories.includes(category));
+}
+
 @Injectable()
 export class AccessService {
   constructor(
@@ -102,20 +115,39 @@ export class AccessService {
     /** The writing transaction to answer within, so no revocation can slip between check and commit. */
     within?: EntityManager,
   ): Promise<string[]> {
-    const rows = await this.access.coverage(clientId, providerIds, this.clock.now(), within);
-    return rows
-      .filter(
-        (row) =>
-          !row.active ||
-          !(row.onCareTeam || (category === undefined ? row.categories.length > 0 : row.categories.includes(category))),
-      )
-      .map((row) => row.providerId);
+    const [answer] = await this.uncoveredEach([{ clientId, providerIds, category }], within);
+    return answer;
+  }
+
+  /** {@link uncovered} for several clients at once, in one query (a batch of sends). */
+  async uncoveredEach(questions: readonly CoverageQuestion[], within?: EntityManager): Promise<string[][]> {
+    const answers = await this.access.coverage(questions, this.clock.now(), within);
+    return answers.map((rows, index) => {
+      const { category } = questions[index];
+      return rows
+        .filter(
+          (row) =>
+            !row.active ||
+            !(
+              row.onCareTeam || (category === undefined ? row.categories.length > 0 : row.categories.includes(category))
+            ),
+        )
+        .map((row) => row.providerId);
+    });
   }
 
   /** The providers among `providerIds` still covered: whom a live event about the client may reach. */
   async covered(clientId: string, providerIds: readonly string[], category?: ConsentCategory): Promise<string[]> {
-    const uncovered = new Set(await this.uncovered(clientId, providerIds, category));
-    return providerIds.filter((providerId) => !uncovered.has(providerId));
+    const [answer] = await this.coveredEach([{ clientId, providerIds, category }]);
+    return answer;
+  }
+
+  /** {@link covered} for several clients at once, in one query. */
+  async coveredEach(questions: readonly CoverageQuestion[]): Promise<string[][]> {
+    const answers = await this.access.coverage(questions, this.clock.now());
+    return answers.map((rows, index) =>
+      rows.filter((row) => isCovered(row, questions[index].category)).map((row) => row.providerId),
+    );
   }
 
   /** Ids of the clients whose identifying details the caller may read (the client list). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AuditService, callerEntry } from '@sharedcare/audit';
+import { AuditService, callerEntry, type ReadAudit } from '@sharedcare/audit';
 import { type AuthContext, CLINICAL_ROLES } from '@sharedcare/auth';
 import { Clock, DomainException } from '@sharedcare/common';
 import { ClientKeyring } from '@sharedcare/crypto';
@@ -120,7 +120,7 @@ export class ConsentsService {
     return this.open(consent, now);
   }
 
-  async list(auth: AuthContext, clientId: string): Promise<ConsentView[]> {
+  async list(auth: AuthContext, clientId: string, as?: ReadAudit): Promise<ConsentView[]> {
     const [grant] = (await this.access.requireAccess({ auth, permission: 'consent.read', ids: [clientId] })).values();
     const now = this.clock.now();
     // A recipient sees the consents that name them; others' (which may show that substance-use
@@ -130,12 +130,12 @@ export class ConsentsService {
     );
     await this.audit.record(
       callerEntry(auth, {
-        action: 'consent.read',
+        action: as?.action ?? 'consent.read',
         resourceType: 'client',
         resourceId: grant.clientId,
         clientId: grant.clientId,
         outcome: 'success',
-        details: { basis: grant.basis, count: rows.length },
+        details: { basis: grant.basis, count: rows.length, ...as?.details },
       }),
     );
     return Promise.all(rows.map((row) => this.open(row, now)));

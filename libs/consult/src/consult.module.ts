@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Clock } from '@sharedcare/common';
 import { ConsultEvents } from './consult-events.js';
 import { CorrectionsService } from './corrections.service.js';
+import { MessageAppender } from './message-appender.js';
 import { MessageReader } from './message-reader.js';
 import { Message, MessageAcknowledgement, Referral } from './message.entity.js';
 import { MessagesService } from './messages.service.js';
@@ -30,6 +31,7 @@ export class ConsultModule {
         ThreadsRepository,
         ReferralsRepository,
         MessageReader,
+        MessageAppender,
         ConsultEvents,
         ThreadsService,
         MessagesService,

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AuditService, callerEntry } from '@sharedcare/audit';
+import { type AuditEntry, callerEntry } from '@sharedcare/audit';
 import type { AuthContext } from '@sharedcare/auth';
 import { Clock, DomainException } from '@sharedcare/common';
 import { type AccessGrant, AccessService, type ConsentCategory } from '@sharedcare/consent';
 import { ConsultEvents } from './consult-events.js';
 import { parseMessageBody, type ReferralBody } from './message-bodies.js';
+import { MessageAppender } from './message-appender.js';
 import { MessageReader } from './message-reader.js';
 import type { MessageView } from './message-view.js';
 import type { Message } from './message.entity.js';
@@ -47,10 +48,10 @@ export class CorrectionsService {
   constructor(
     private readonly access: AccessService,
     private readonly threads: ThreadsRepository,
+    private readonly appender: MessageAppender,
     private readonly referrals: ReferralsRepository,
     private readonly reader: MessageReader,
     private readonly events: ConsultEvents,
-    private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
 
@@ -69,31 +70,20 @@ export class CorrectionsService {
     }
     const body = parseMessageBody(original.kind, input.body);
     const category = original.category as ConsentCategory;
-    const participantIds = (await this.threads.participants([original.threadId])).map((p) => p.providerId);
-    const uncovered = await this.access.uncovered(grant.clientId, participantIds, category);
-    if (uncovered.length > 0) {
-      await this.audit.record(
-        callerEntry(auth, {
-          action: 'message.amend',
-          resourceType: 'message',
-          resourceId: original.id,
-          clientId: grant.clientId,
-          category,
-          outcome: 'refused',
-          details: { code: 'consent_required', providerIds: uncovered },
-        }),
-      );
-      throw new DomainException(
-        'consent_required',
-        `The client’s consent does not cover ${category} for every participant`,
-        { providerIds: uncovered },
-      );
-    }
     const now = this.clock.now();
     const id = randomUUID();
     const imminent = isImminent(original.kind, body);
-    const { message, created } = await this.threads.send(
-      {
+    const record = (entry: Pick<AuditEntry, 'outcome' | 'details'>) =>
+      callerEntry(auth, {
+        action: 'message.amend',
+        resourceType: 'message',
+        resourceId: original.id,
+        clientId: grant.clientId,
+        category,
+        ...entry,
+      });
+    const { message, created, recipientIds } = await this.appender.append({
+      pending: {
         id,
         threadId: original.threadId,
         clientId: original.clientId,
@@ -110,22 +100,17 @@ export class CorrectionsService {
         stateChangedAt: null,
         stateChangedBy: null,
       },
-      this.markOriginal(original, 'amended', auth, now),
-    );
-    if (!created) return this.amendment(message, original.id);
-    await this.audit.record(
-      callerEntry(auth, {
-        action: 'message.amend',
-        resourceType: 'message',
-        resourceId: original.id,
-        clientId: grant.clientId,
-        category,
-        outcome: 'success',
-        details: { threadId: original.threadId, amendmentId: message.id, seq: message.seq },
-      }),
-    );
+      category,
+      withinTransaction: this.markOriginal(original, 'amended', auth, now),
+      sent: (stored) =>
+        record({
+          outcome: 'success',
+          details: { threadId: original.threadId, amendmentId: stored.id, seq: stored.seq },
+        }),
+      refused: (providerIds) => record({ outcome: 'refused', details: { code: 'consent_required', providerIds } }),
+    });
     const result = await this.amendment(message, original.id);
-    this.events.publish({ type: 'message.new', recipientIds: participantIds, message: result.amendment });
+    if (created) this.events.publish({ type: 'message.new', recipientIds, message: result.amendment });
     return result;
   }
 
@@ -140,8 +125,8 @@ export class CorrectionsService {
     const now = this.clock.now();
     const id = randomUUID();
     const undoReferral = await this.referralUndo(original, auth, now);
-    const { message: notice } = await this.threads.send(
-      {
+    const { message: notice, recipientIds } = await this.appender.append({
+      pending: {
         id,
         threadId: original.threadId,
         clientId: original.clientId,
@@ -163,33 +148,27 @@ export class CorrectionsService {
         stateChangedAt: null,
         stateChangedBy: null,
       },
-      async (manager, message) => {
+      category: original.category as ConsentCategory,
+      // A sender can always withdraw what they said; whom the category no longer covers sees the
+      // notice withheld in history, and does not hear of it live.
+      uncovered: 'withhold',
+      withinTransaction: async (manager, message) => {
         await this.markOriginal(original, 'entered_in_error', auth, now)(manager, message);
         await undoReferral?.(manager, message);
       },
-    );
-    await this.audit.record(
-      callerEntry(auth, {
-        action: 'message.entered_in_error',
-        resourceType: 'message',
-        resourceId: original.id,
-        clientId: grant.clientId,
-        category: original.category,
-        outcome: 'success',
-        details: { threadId: original.threadId, noticeId: notice.id, seq: notice.seq },
-      }),
-    );
-    const view = await this.reader.open(notice);
-    // Everyone still covered for the message's category hears of it; the rest see its state in history.
-    const participantIds = (await this.threads.participants([original.threadId])).map((p) => p.providerId);
-    const uncovered = new Set(
-      await this.access.uncovered(grant.clientId, participantIds, original.category as ConsentCategory),
-    );
-    this.events.publish({
-      type: 'message.new',
-      recipientIds: participantIds.filter((providerId) => !uncovered.has(providerId)),
-      message: view,
+      sent: (stored) =>
+        callerEntry(auth, {
+          action: 'message.entered_in_error',
+          resourceType: 'message',
+          resourceId: original.id,
+          clientId: grant.clientId,
+          category: original.category,
+          outcome: 'success',
+          details: { threadId: original.threadId, noticeId: stored.id, seq: stored.seq },
+        }),
     });
+    const view = await this.reader.open(notice);
+    this.events.publish({ type: 'message.new', recipientIds, message: view });
     return { original: await this.current(original.id), notice: view };
   }
 

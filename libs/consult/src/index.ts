@@ -7,6 +7,7 @@ export * from './consult-events.js';
 export * from './message-reader.js';
 export * from './threads.repository.js';
 export * from './threads.service.js';
+export * from './message-appender.js';
 export * from './messages.service.js';
 export * from './referrals.js';
 export * from './referrals.repository.js';

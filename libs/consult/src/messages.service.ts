@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AuditService, callerEntry } from '@sharedcare/audit';
+import { type AuditEntry, AuditService, callerEntry } from '@sharedcare/audit';
 import type { AuthContext } from '@sharedcare/auth';
 import { Clock, DomainException } from '@sharedcare/common';
 import { AccessService, type ConsentCategory } from '@sharedcare/consent';
@@ -12,6 +12,7 @@ import {
   type ReferralBody,
   type SafetyConcernBody,
 } from './message-bodies.js';
+import { MessageAppender } from './message-appender.js';
 import { MessageReader } from './message-reader.js';
 import type { MessageView } from './message-view.js';
 import type { MessageKind } from './message-vocabulary.js';
@@ -82,6 +83,7 @@ export class MessagesService {
   constructor(
     private readonly access: AccessService,
     private readonly threads: ThreadsRepository,
+    private readonly appender: MessageAppender,
     private readonly reader: MessageReader,
     private readonly referrals: ReferralsRepository,
     private readonly events: ConsultEvents,
@@ -106,66 +108,13 @@ export class MessagesService {
       })
     ).values();
     const threadId = input.threadId.toLowerCase();
-    const retried = await this.threads.findSent(threadId, auth.providerId, input.clientMessageId);
-    if (retried) return this.withReferralStatus(await this.reader.open(retried));
-
-    const participantIds = (await this.threads.participants([threadId])).map((participant) => participant.providerId);
-    const uncovered = await this.access.uncovered(grant.clientId, participantIds, input.category);
-    if (uncovered.length > 0) {
-      await this.audit.record(
-        callerEntry(auth, {
-          action: 'message.send',
-          resourceType: 'thread',
-          resourceId: threadId,
-          clientId: grant.clientId,
-          category: input.category,
-          outcome: 'refused',
-          details: { code: 'consent_required', providerIds: uncovered },
-        }),
-      );
-      throw new DomainException(
-        'consent_required',
-        `The client’s consent does not cover ${input.category} for every participant`,
-        {
-          providerIds: uncovered,
-        },
-      );
-    }
     const now = this.clock.now();
     const id = randomUUID();
     const imminent = isImminent(input.kind, body);
-    const referral =
-      input.kind === 'referral' ? this.referralChange(auth, body as ReferralBody, input.category, now) : undefined;
-    const withinTransaction: WithinSend = async (manager, message) => {
-      // Again inside the sending transaction: a revocation that committed since the check above
-      // refuses the send, and one still in flight waits for it (so it is told after this message).
-      const lost = await this.access.uncovered(grant.clientId, participantIds, input.category, manager);
-      if (lost.length > 0) {
-        throw new DomainException(
-          'consent_required',
-          `The client’s consent does not cover ${input.category} for every participant`,
-          {
-            providerIds: lost,
-          },
-        );
-      }
-      await referral?.(manager, message);
-      // The record of the send commits with it: a crash cannot leave a message nobody accounts for.
-      await this.audit.recordWithin(
-        manager,
-        callerEntry(auth, {
-          action: 'message.send',
-          resourceType: 'message',
-          resourceId: message.id,
-          clientId: grant.clientId,
-          category: input.category,
-          outcome: 'success',
-          details: { threadId, kind: input.kind, seq: message.seq },
-        }),
-      );
-    };
-    const { message, created } = await this.threads.send(
-      {
+    const record = (entry: Pick<AuditEntry, 'resourceType' | 'resourceId' | 'outcome' | 'details'>) =>
+      callerEntry(auth, { action: 'message.send', clientId: grant.clientId, category: input.category, ...entry });
+    const { message, created, recipientIds } = await this.appender.append({
+      pending: {
         id,
         threadId,
         clientId: grant.clientId,
@@ -182,13 +131,26 @@ export class MessagesService {
         stateChangedAt: null,
         stateChangedBy: null,
       },
-      withinTransaction,
-    );
+      category: input.category,
+      withinTransaction:
+        input.kind === 'referral' ? this.referralChange(auth, body as ReferralBody, input.category, now) : undefined,
+      sent: (stored) =>
+        record({
+          resourceType: 'message',
+          resourceId: stored.id,
+          outcome: 'success',
+          details: { threadId, kind: input.kind, seq: stored.seq },
+        }),
+      refused: (providerIds) =>
+        record({
+          resourceType: 'thread',
+          resourceId: threadId,
+          outcome: 'refused',
+          details: { code: 'consent_required', providerIds },
+        }),
+    });
     const view = await this.withReferralStatus(await this.reader.open(message));
-    if (!created) return view;
-    // Committed: now, and only now, the others may hear of it, if they still may.
-    const recipientIds = await this.access.covered(grant.clientId, participantIds, input.category);
-    this.events.publish({ type: 'message.new', recipientIds, message: view });
+    if (created) this.events.publish({ type: 'message.new', recipientIds, message: view });
     return view;
   }
 

@@ -4,6 +4,9 @@ import { type DataSource, type EntityManager, In } from 'typeorm';
 import { Message, MessageAcknowledgement, type MessageState } from './message.entity.js';
 import { Thread, ThreadParticipant } from './thread.entity.js';
 
+/** What makes a send the same send again (a retry). */
+export type SendKey = Pick<Message, 'threadId' | 'senderId' | 'clientMessageId'>;
+
 /** A message to append: everything but its sequence, which the sending transaction assigns. */
 export type PendingMessage = Omit<Message, 'seq'>;
 
@@ -13,8 +16,6 @@ export type PendingMessage = Omit<Message, 'seq'>;
  * rolls the message back too.
  */
 export type WithinSend = (manager: EntityManager, message: Message) => Promise<void>;
-
-class DuplicateSend extends Error {}
 
 /** Appends one message: the thread's row lock orders concurrent senders; a rollback gives the number back. */
 async function appendMessage(manager: EntityManager, pending: PendingMessage): Promise<Message | null> {
@@ -50,27 +51,63 @@ export class ThreadsRepository {
     });
   }
 
+  /** Runs `work` in one transaction; the manager it gets is an opaque handle for this repository's `*Within` methods. */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** Messages already stored for these sends (same thread, sender and `clientMessageId`): retries. */
+  findSentWithin(manager: EntityManager, sends: readonly SendKey[]): Promise<Message[]> {
+    if (sends.length === 0) return Promise.resolve([]);
+    return manager
+      .getRepository(Message)
+      .createQueryBuilder('message')
+      .where(
+        `("message"."thread_id", "message"."sender_id", "message"."client_message_id") IN
+           (SELECT * FROM unnest(:threadIds::uuid[], :senderIds::uuid[], :keys::varchar[]))`,
+        {
+          threadIds: sends.map((send) => send.threadId),
+          senderIds: sends.map((send) => send.senderId),
+          keys: sends.map((send) => send.clientMessageId),
+        },
+      )
+      .getMany();
+  }
+
   /**
-   * Appends a message with the next sequence number of its thread, or returns the message the same
-   * sender already sent with the same `clientMessageId` (an idempotent retry, whatever its body;
-   * `withinTransaction` does not run again for it).
+   * Appends messages in the caller's transaction, each with the next sequence number of its thread
+   * in the order given: the threads' rows are locked in id order (so concurrent batches never wait
+   * on each other in a cycle), each counter moves once, and the rows go in with one insert. Null
+   * when a concurrent retry stored one of them meanwhile: the caller must roll back.
    */
-  async send(pending: PendingMessage, withinTransaction?: WithinSend): Promise<{ message: Message; created: boolean }> {
-    try {
-      const message = await this.dataSource.transaction(async (manager) => {
-        const appended = await appendMessage(manager, pending);
-        // Roll back so the sequence number taken for the duplicate is given back: no gaps.
-        if (!appended) throw new DuplicateSend();
-        await withinTransaction?.(manager, appended);
-        return appended;
-      });
-      return { message, created: true };
-    } catch (error) {
-      if (!(error instanceof DuplicateSend)) throw error;
-    }
-    const existing = await this.findSent(pending.threadId, pending.senderId, pending.clientMessageId);
-    if (!existing) throw new Error('a conflicting message vanished');
-    return { message: existing, created: false };
+  async appendAllWithin(manager: EntityManager, pending: readonly PendingMessage[]): Promise<Message[] | null> {
+    if (pending.length === 0) return [];
+    const counts = new Map<string, number>();
+    for (const message of pending) counts.set(message.threadId, (counts.get(message.threadId) ?? 0) + 1);
+    const threadIds = [...counts.keys()].sort();
+    // The sub-select locks the rows in id order before the update moves them.
+    const [moved] = (await manager.query(
+      `UPDATE threads t SET last_seq = t.last_seq + c.n
+       FROM unnest($1::uuid[], $2::int[]) AS c(id, n),
+            (SELECT id FROM threads WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE) AS locked
+       WHERE t.id = c.id AND locked.id = c.id RETURNING t.id, t.last_seq`,
+      [threadIds, threadIds.map((threadId) => counts.get(threadId))],
+    )) as [{ id: string; last_seq: number }[], number];
+    const next = new Map(moved.map((row) => [row.id, row.last_seq - (counts.get(row.id) as number) + 1]));
+    const messages = pending.map((message): Message => {
+      const seq = next.get(message.threadId) as number;
+      next.set(message.threadId, seq + 1);
+      return { ...message, seq };
+    });
+    const inserted = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(Message)
+      .values(messages)
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    return inserted.raw.length === messages.length ? messages : null;
   }
 
   /** Adds participants and posts the system message saying so, together. */

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@sharedcare/common';
-import { loadAuthConfig } from './auth-config.js';
+import { loadAuthConfig, loadAuthDatabaseSettings } from './auth-config.js';
 
 describe('loadAuthConfig', () => {
   let dataDir: string;
@@ -21,12 +21,24 @@ describe('loadAuthConfig', () => {
       audience: 'sharedcare-api',
       demo: true,
       production: false,
+      migrateAtBoot: true,
+      metrics: { host: '127.0.0.1', port: 9465 },
     });
     const file = join(dataDir, 'auth', 'key-encryption.key');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(Buffer.from(readFileSync(file, 'utf8'), 'base64')).toEqual(config.keyEncryptionKey);
     expect(loadAuthConfig({ DATA_DIR: dataDir }).keyEncryptionKey).toEqual(config.keyEncryptionKey);
     expect(config.rateLimits['auth.login']).toEqual({ points: 20, durationSeconds: 60 });
+  });
+
+  it('serves metrics where AUTH_METRICS_HOST and AUTH_METRICS_PORT say', () => {
+    expect(loadAuthConfig({ DATA_DIR: dataDir, AUTH_METRICS_HOST: '::1', AUTH_METRICS_PORT: '0' }).metrics).toEqual({
+      host: '::1',
+      port: 0,
+    });
+    expect(() => loadAuthConfig({ DATA_DIR: dataDir, AUTH_METRICS_PORT: '70000' })).toThrow(
+      'AUTH_METRICS_PORT must be an integer between 0 and 65535',
+    );
   });
 
   it('derives the issuer from the port and turns demo off with a database URL', () => {
@@ -104,5 +116,22 @@ describe('loadAuthConfig', () => {
         INTERNAL_API_KEY: internalKey.toString('base64'),
       }),
     ).toThrow(/INTERNAL_API_KEY must differ from AUTH_KEY_ENCRYPTION_KEY/);
+  });
+
+  it('migrates at boot unless MIGRATE_AT_BOOT is false, and refuses another value', () => {
+    expect(loadAuthConfig({ DATA_DIR: dataDir, MIGRATE_AT_BOOT: 'false' }).migrateAtBoot).toBe(false);
+    expect(() => loadAuthConfig({ DATA_DIR: dataDir, MIGRATE_AT_BOOT: 'later' })).toThrow(
+      /MIGRATE_AT_BOOT must be true or false/,
+    );
+  });
+
+  it('reads the database settings alone for the migration command, which needs no key even in production', () => {
+    const production = { NODE_ENV: 'production', DATA_DIR: dataDir };
+    expect(loadAuthDatabaseSettings({ ...production, AUTH_DATABASE_URL: 'postgres://db/auth' })).toEqual({
+      databaseUrl: 'postgres://db/auth',
+      dataDir,
+    });
+    expect(() => loadAuthDatabaseSettings(production)).toThrow(/AUTH_DATABASE_URL is required in production/);
+    expect(readdirSync(dataDir)).toEqual([]);
   });
 });

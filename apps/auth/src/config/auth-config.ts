@@ -3,8 +3,10 @@ import {
   DEFAULT_SHUTDOWN_DRAIN_MS,
   EnvReader,
   type HttpSettings,
+  type MetricsListen,
   type RateLimitOverrides,
   readHttpSettings,
+  readMetricsListen,
   readOrCreateLocalKey,
 } from '@sharedcare/common';
 
@@ -21,6 +23,11 @@ export interface AuthConfig {
   /** Absent: the embedded PGlite under `${dataDir}/auth/pgdata`. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /**
+   * Run pending migrations at boot (the default). Off where a separate job runs them as the
+   * tables' owner (`npm run migrate:auth`); the service then refuses a schema left behind.
+   */
+  migrateAtBoot: boolean;
   issuer: string;
   audience: string;
   /** Seals signing keys and TOTP secrets at rest (AES-256-GCM). */
@@ -34,6 +41,8 @@ export interface AuthConfig {
   rateLimits: RateLimitOverrides;
   /** How long a shutdown waits for requests under way before closing anyway (SHUTDOWN_DRAIN_MS). */
   shutdownDrainMs: number;
+  /** The Prometheus endpoint's own listener (AUTH_METRICS_HOST, AUTH_METRICS_PORT). */
+  metrics: MetricsListen;
 }
 
 /** Rules with fixed values (the issue names them); here so every rule reads the same numbers. */
@@ -89,26 +98,48 @@ function rateBudget(env: EnvReader, name: string, fallback: RateBudget): RateBud
   return { points: Number(match[1]), durationSeconds: Number(match[2]) };
 }
 
+type AuthDatabaseSettings = Pick<AuthConfig, 'databaseUrl' | 'dataDir'>;
+
+function databaseSettings(env: EnvReader): AuthDatabaseSettings {
+  const databaseUrl = env.url('AUTH_DATABASE_URL');
+  if (env.isProduction && databaseUrl === undefined)
+    env.problem('AUTH_DATABASE_URL is required in production (the embedded database is for demos and tests)');
+  return { databaseUrl, dataDir: resolve(env.string('DATA_DIR', '.data')) };
+}
+
+/**
+ * Where the auth service's database is, and nothing else: the migration command reads only this,
+ * so the job that owns the tables never holds the service's keys.
+ */
+export function loadAuthDatabaseSettings(source: NodeJS.ProcessEnv): AuthDatabaseSettings {
+  const env = new EnvReader(source);
+  const settings = databaseSettings(env);
+  env.done();
+  return settings;
+}
+
+/** The embedded database's directory when there is no AUTH_DATABASE_URL. */
+export function embeddedAuthDataDir(dataDir: string): string {
+  return join(dataDir, 'auth', 'pgdata');
+}
+
 /** Reads the environment; throws a ConfigError naming every bad variable. */
 export function loadAuthConfig(source: NodeJS.ProcessEnv): AuthConfig {
   const env = new EnvReader(source);
   const production = env.isProduction;
   const host = env.string('AUTH_HOST', '127.0.0.1');
   const port = env.int('AUTH_PORT', 3001, { min: 0, max: 65535 });
-  const databaseUrl = env.url('AUTH_DATABASE_URL');
-  const dataDir = resolve(env.string('DATA_DIR', '.data'));
+  const { databaseUrl, dataDir } = databaseSettings(env);
+  const migrateAtBoot = env.boolean('MIGRATE_AT_BOOT', true);
   const issuer = env.url('AUTH_ISSUER', `http://127.0.0.1:${port}`) as string;
   const audience = env.string('AUTH_AUDIENCE', 'sharedcare-api');
   const redisUrl = env.url('REDIS_URL');
   const logLevel = env.logLevel();
   const http = readHttpSettings(env);
   const shutdownDrainMs = env.int('SHUTDOWN_DRAIN_MS', DEFAULT_SHUTDOWN_DRAIN_MS, { min: 0, max: 600_000 });
+  const metrics = readMetricsListen(env, 'AUTH', 9465);
   const demo = env.boolean('DEMO', !production && databaseUrl === undefined);
-  if (production) {
-    if (databaseUrl === undefined)
-      env.problem('AUTH_DATABASE_URL is required in production (the embedded database is for demos and tests)');
-    if (demo) env.problem('DEMO must not be enabled in production (demo accounts are never seeded there)');
-  }
+  if (production && demo) env.problem('DEMO must not be enabled in production (demo accounts are never seeded there)');
   const keyEncryptionKey = env.key('AUTH_KEY_ENCRYPTION_KEY', () => localKeyEncryptionKey(dataDir));
   const internalApiKey = env.key('INTERNAL_API_KEY', () => localInternalApiKey(dataDir));
   // The key-encryption key never leaves this service; the internal key is handed to another one.
@@ -125,6 +156,7 @@ export function loadAuthConfig(source: NodeJS.ProcessEnv): AuthConfig {
     port,
     databaseUrl,
     dataDir,
+    migrateAtBoot,
     issuer,
     audience,
     keyEncryptionKey,
@@ -135,5 +167,6 @@ export function loadAuthConfig(source: NodeJS.ProcessEnv): AuthConfig {
     http,
     rateLimits,
     shutdownDrainMs,
+    metrics,
   };
 }

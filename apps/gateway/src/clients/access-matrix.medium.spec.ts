@@ -31,9 +31,28 @@ import {
   type RouteName,
   threadParticipants,
 } from '../../test/access-matrix.js';
+import { fhirErrors } from '../../../../test/support/fhir-validation.js';
 import { servedPath } from '../gateway-app.js';
 
 const NOT_FOUND = { status: 404, body: { error: { code: 'not_found', message: 'Not found' } } };
+/** The same refusal from the FHIR export. */
+const FHIR_NOT_FOUND = {
+  status: 404,
+  body: {
+    resourceType: 'OperationOutcome',
+    issue: [
+      {
+        severity: 'error',
+        code: 'not-found',
+        details: {
+          coding: [{ system: 'urn:sharedcare:code-system:error-code', code: 'not_found' }],
+          text: 'Not found',
+        },
+      },
+    ],
+  },
+};
+const isFhir = (route: RouteName) => route.startsWith('FHIR ');
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const DAY = 24 * 60 * MINUTE;
@@ -76,6 +95,8 @@ describe('access matrix: per-client routes × callers × consent states', () => 
   /** The medication change and the note in each state's thread. */
   const medicationChanges = {} as Record<ConsentState, string>;
   const notes = {} as Record<ConsentState, string>;
+  /** The PHQ-9 the therapist posted in each state's thread before anyone else took part. */
+  const symptomUpdates = {} as Record<ConsentState, string>;
   /** The referrals opened in each state's thread (`general`, then `medications`), as sent. */
   const referralOpenings = {} as Record<ConsentState, Json[]>;
   /** Per correcting route, state and caller: the note that row corrects, as sent. */
@@ -254,6 +275,12 @@ describe('access matrix: per-client routes × callers × consent states', () => 
       // consent may not cover can be in it), then everyone.
       threads[state] = await openThread(state, 'therapist', [], `Matrix thread ${state}`);
       referralOpenings[state] = [await send('therapist', threads[state], referral('general'))];
+      symptomUpdates[state] = await post('therapist', threads[state], {
+        clientMessageId: `setup-symptom-update-${state}`,
+        kind: 'symptom_update',
+        category: 'symptoms',
+        body: { measures: [{ instrument: 'PHQ-9', score: 16, observedAt: clock.now().toISOString() }] },
+      });
       await postCorrectionNotes(state, true);
       const joining = participants.filter((who) => who !== 'therapist');
       if (joining.length > 0) {
@@ -330,9 +357,9 @@ describe('access matrix: per-client routes × callers × consent states', () => 
       .filter((row) => row.transport === 'http')
       .map((row) => row.endpoint);
     const covered = [...new Set(Object.values(ROUTES).map((route) => `${route.method} ${route.path}`))];
-    expect(served.filter((endpoint) => endpoint.includes('/:')).sort()).toEqual(
-      covered.filter((endpoint) => endpoint.includes('/:')).sort(),
-    );
+    // The FHIR types the export does not serve name no client: always invalid (fhir-export.medium.spec.ts).
+    const perRecord = served.filter((endpoint) => endpoint.includes('/:') && endpoint !== 'GET /fhir/R4/:resourceType');
+    expect(perRecord.sort()).toEqual(covered.filter((endpoint) => endpoint.includes('/:')).sort());
     // The per-client routes whose path names no record (POST /api/threads, GET /api/threads).
     expect(served).toEqual(expect.arrayContaining(covered.filter((endpoint) => !endpoint.includes('/:'))));
   });
@@ -442,6 +469,7 @@ describe('access matrix: per-client routes × callers × consent states', () => 
     // The whole report: the client.create entry is the oldest, and many rows came since.
     if (row.route === 'GET access-report') return `${path}?limit=200`;
     if (row.route === 'GET threads') return `${path}?clientId=${clients[row.state]}`;
+    if (isFhir(row.route)) return `${path}?patient=${clients[row.state]}`;
     return path;
   }
 
@@ -730,6 +758,83 @@ describe('access matrix: per-client routes × callers × consent states', () => 
       };
       expect(reply).toEqual({ status: 200, body: { referrals: referralOpenings[state].map(referral) } });
     },
+    // Everyone who may read the list reads the state's thread: its one medication change is the list.
+    'GET medications': async ({ state }, reply) => {
+      expect(reply.status).toBe(200);
+      expect(reply.body).toEqual({ clientId: clients[state], medications: [expect.any(Object)] });
+      expect((reply.body.medications as Json[])[0]).toMatchObject({
+        name: 'sertraline',
+        rxnormCode: null,
+        status: 'active',
+        dose: { value: 100, unit: 'mg' },
+        statusSince: '2026-01-06',
+        categories: ['medications'],
+        lastChange: {
+          messageId: medicationChanges[state],
+          action: 'increase',
+          changedBy: providerIds[medicationChangeSender(state)],
+        },
+      });
+    },
+    'GET measures': async ({ state }, reply) => {
+      expect(reply.status).toBe(200);
+      expect(reply.body).toMatchObject({
+        clientId: clients[state],
+        series: [
+          {
+            instrument: 'PHQ-9',
+            points: [{ messageId: symptomUpdates[state], score: 16, recordedBy: providerIds.therapist, flags: [] }],
+          },
+        ],
+        phq9: { response: 'too_early', flags: { severe: false, safety: null, notImproving: false } },
+      });
+    },
+    // Each FHIR export holds what its API route shows the same caller, as valid FHIR R4.
+    'FHIR Consent': async (row, reply) => {
+      const api = await call(row.caller, 'GET', `/api/clients/${clients[row.state]}/consents`);
+      expect(fhirIds(reply)).toEqual((api.body.consents as Json[]).map((consent) => consent.consentId).sort());
+    },
+    'FHIR AuditEvent': async (_row, reply) => {
+      expect(fhirResources(reply)).toContainEqual(
+        expect.objectContaining({
+          subtype: [{ system: 'urn:sharedcare:code-system:audit-action', code: 'client.create' }],
+          agent: [
+            expect.objectContaining({
+              who: expect.objectContaining({ reference: `Practitioner/${providerIds.therapist}` }),
+            }),
+          ],
+        }),
+      );
+    },
+    'FHIR MedicationStatement': async (row, reply) => {
+      expect(fhirResources(reply)).toEqual([
+        expect.objectContaining({
+          status: 'active',
+          medicationCodeableConcept: { text: 'sertraline' },
+          subject: { reference: `Patient/${clients[row.state]}` },
+          derivedFrom: [{ reference: `Communication/${medicationChanges[row.state]}` }],
+        }),
+      ]);
+    },
+    'FHIR Observation': async (row, reply) => {
+      expect(fhirIds(reply)).toEqual([`${symptomUpdates[row.state]}-0`]);
+    },
+    'FHIR Communication': async (row, reply) => {
+      const ids = fhirIds(reply);
+      const reader = expectedThreadBasis(row.caller, row.state);
+      expect(ids).toContain(medicationChanges[row.state]);
+      // A consent recipient gets only the categories their consent names: not the PHQ-9 in the category state.
+      const shown = reader !== 'consent' || RECIPIENT_CATEGORIES[row.state].includes('symptoms');
+      expect({ symptomUpdate: ids.includes(symptomUpdates[row.state]) }).toEqual({ symptomUpdate: shown });
+    },
+    'FHIR ServiceRequest': async (row, reply) => {
+      const reader = expectedThreadBasis(row.caller, row.state);
+      const expected = referralOpenings[row.state]
+        .filter((opening) => reader !== 'consent' || RECIPIENT_CATEGORIES[row.state].includes(String(opening.category)))
+        .map((opening) => String(opening.messageId));
+      // The psychiatrist's own thread holds no referral; an emergency reader sees every thread.
+      expect(fhirIds(reply)).toEqual(expected.sort());
+    },
     'POST message general': async (row, reply, before) => checkSent(row, reply, before!),
     'POST message medications': async (row, reply, before) => checkSent(row, reply, before!),
     'POST read': async ({ caller, state }, reply, before) => {
@@ -890,6 +995,18 @@ describe('access matrix: per-client routes × callers × consent states', () => 
     },
   };
 
+  /** A FHIR searchset answer's resources, after checking it is one and that every resource is valid R4. */
+  function fhirResources(reply: Reply): Json[] {
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ resourceType: 'Bundle', type: 'searchset' });
+    expect(fhirErrors(reply.body as never)).toEqual([]);
+    return ((reply.body.entry as Json[] | undefined) ?? []).map((entry) => entry.resource as Json);
+  }
+  const fhirIds = (reply: Reply) =>
+    fhirResources(reply)
+      .map((resource) => String(resource.id))
+      .sort();
+
   /** The sequence the next message of the row's thread takes, and now. */
   const next = (row: MatrixRow, before: Footprint) => {
     const thread = before.threads.find((one) => one.id === threads[row.state])!;
@@ -981,7 +1098,8 @@ describe('access matrix: per-client routes × callers × consent states', () => 
     if (outcome === 'ok') return CHECK_OK[row.route](row, reply, before);
     if (outcome === 'not_found') {
       // Exactly what a record that does not exist answers.
-      expect(reply).toEqual(NOT_FOUND);
+      expect(reply).toEqual(isFhir(row.route) ? FHIR_NOT_FOUND : NOT_FOUND);
+      if (isFhir(row.route)) expect(fhirErrors(reply.body as never)).toEqual([]);
     } else {
       const details = (reply.body.error as Json | undefined)?.details as Json | undefined;
       if (details?.providerIds) details.providerIds = sorted(details.providerIds);

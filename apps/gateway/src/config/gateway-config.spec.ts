@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@sharedcare/common';
-import { readGatewayConfig } from './gateway-config.js';
+import { readGatewayConfig, readGatewayDatabaseSettings } from './gateway-config.js';
 
 function problems(env: NodeJS.ProcessEnv): string[] {
   try {
@@ -29,6 +29,7 @@ describe('readGatewayConfig', () => {
       port: 3000,
       databaseUrl: undefined,
       embeddedDataDir: join(dataDir, 'gateway', 'pgdata'),
+      migrateAtBoot: true,
       auth: {
         url: 'http://127.0.0.1:3001',
         jwksUrl: 'http://127.0.0.1:3001/.well-known/jwks.json',
@@ -46,7 +47,17 @@ describe('readGatewayConfig', () => {
       socketEventBudget: 60,
       previousMasterKeys: [],
       shutdownDrainMs: 10_000,
+      metrics: { host: '127.0.0.1', port: 9464 },
     });
+  });
+
+  it('serves metrics where GATEWAY_METRICS_HOST and GATEWAY_METRICS_PORT say, and refuses a bad port', () => {
+    expect(
+      readGatewayConfig({ DATA_DIR: dataDir, GATEWAY_METRICS_HOST: '10.0.0.5', GATEWAY_METRICS_PORT: '9100' }).metrics,
+    ).toEqual({ host: '10.0.0.5', port: 9100 });
+    expect(problems({ DATA_DIR: dataDir, GATEWAY_METRICS_PORT: 'metrics' })).toEqual([
+      'GATEWAY_METRICS_PORT must be an integer between 0 and 65535',
+    ]);
   });
 
   it('takes REDIS_URL for scale-out, and refuses a URL of another scheme', () => {
@@ -146,6 +157,7 @@ describe('readGatewayConfig', () => {
     expect(readGatewayConfig({ AUTH_URL: 'https://auth.example.org/', DATA_DIR: dataDir })).toMatchObject({
       auth: { jwksUrl: 'https://auth.example.org/.well-known/jwks.json', issuer: 'https://auth.example.org/' },
       embeddedDataDir: join(dataDir, 'gateway', 'pgdata'),
+      migrateAtBoot: true,
     });
     expect(
       readGatewayConfig({
@@ -200,5 +212,22 @@ describe('readGatewayConfig', () => {
         INTERNAL_API_KEY: randomBytes(32).toString('base64'),
       }),
     ).toEqual([]);
+  });
+
+  it('migrates at boot unless MIGRATE_AT_BOOT is false, and refuses another value', () => {
+    expect(readGatewayConfig({ DATA_DIR: dataDir, MIGRATE_AT_BOOT: 'false' }).migrateAtBoot).toBe(false);
+    expect(problems({ DATA_DIR: dataDir, MIGRATE_AT_BOOT: 'later' })).toEqual([
+      'MIGRATE_AT_BOOT must be true or false',
+    ]);
+  });
+
+  it('reads the database settings alone for the migration command, which needs no key even in production', () => {
+    const production = { NODE_ENV: 'production', DATA_DIR: dataDir };
+    expect(readGatewayDatabaseSettings({ ...production, DATABASE_URL: 'postgres://db/gateway' })).toEqual({
+      databaseUrl: 'postgres://db/gateway',
+      embeddedDataDir: join(dataDir, 'gateway', 'pgdata'),
+    });
+    expect(() => readGatewayDatabaseSettings(production)).toThrow(/DATABASE_URL is required in production/);
+    expect(readdirSync(dataDir)).toEqual([]);
   });
 });

@@ -3,7 +3,9 @@ import {
   DEFAULT_SHUTDOWN_DRAIN_MS,
   EnvReader,
   type HttpSettings,
+  type MetricsListen,
   readHttpSettings,
+  readMetricsListen,
   readOrCreateLocalKey,
 } from '@sharedcare/common';
 
@@ -13,6 +15,11 @@ export interface GatewayConfig {
   /** A real PostgreSQL server; absent means the embedded database in `embeddedDataDir`. */
   databaseUrl?: string;
   embeddedDataDir: string;
+  /**
+   * Run pending migrations at boot (the default). Off where a separate job runs them as the
+   * tables' owner (`npm run migrate:gateway`); the service then refuses a schema left behind.
+   */
+  migrateAtBoot: boolean;
   auth: {
     /** The auth service's base URL (the directory sync reads its internal routes). */
     url: string;
@@ -46,6 +53,8 @@ export interface GatewayConfig {
   previousMasterKeys: Buffer[];
   /** How long a shutdown waits for sends under way before closing anyway (SHUTDOWN_DRAIN_MS). */
   shutdownDrainMs: number;
+  /** The Prometheus endpoint's own listener (GATEWAY_METRICS_HOST, GATEWAY_METRICS_PORT). */
+  metrics: MetricsListen;
 }
 
 export const DEFAULT_ALLOWED_ORIGINS = ['http://127.0.0.1:3000', 'http://localhost:3000'];
@@ -84,6 +93,28 @@ function readPreviousMasterKeys(env: EnvReader, current: Buffer): Buffer[] {
   return keys;
 }
 
+type GatewayDatabaseSettings = Pick<GatewayConfig, 'databaseUrl' | 'embeddedDataDir'>;
+
+function databaseSettings(env: EnvReader): GatewayDatabaseSettings {
+  const databaseUrl = env.url('DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) env.problem('DATABASE_URL must be a postgres:// URL');
+  if (!databaseUrl && env.isProduction) {
+    env.problem('DATABASE_URL is required in production: the embedded database is for demos and tests');
+  }
+  return { databaseUrl, embeddedDataDir: resolve(env.string('DATA_DIR', '.data'), 'gateway', 'pgdata') };
+}
+
+/**
+ * Where the consult service's database is, and nothing else: the migration command reads only
+ * this, so the job that owns the tables never holds the master key.
+ */
+export function readGatewayDatabaseSettings(environment: NodeJS.ProcessEnv): GatewayDatabaseSettings {
+  const env = new EnvReader(environment);
+  const settings = databaseSettings(env);
+  env.done();
+  return settings;
+}
+
 /**
  * The gateway's configuration, read and checked once at boot (CONVENTIONS 12). Throws a
  * ConfigError naming every bad variable.
@@ -93,11 +124,8 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
   const host = env.string('GATEWAY_HOST', '127.0.0.1');
   const port = env.int('GATEWAY_PORT', 3000, { min: 0, max: 65535 });
 
-  const databaseUrl = env.url('DATABASE_URL');
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) env.problem('DATABASE_URL must be a postgres:// URL');
-  if (!databaseUrl && env.isProduction) {
-    env.problem('DATABASE_URL is required in production: the embedded database is for demos and tests');
-  }
+  const { databaseUrl, embeddedDataDir } = databaseSettings(env);
+  const migrateAtBoot = env.boolean('MIGRATE_AT_BOOT', true);
   const demo = env.boolean('DEMO', !env.isProduction && databaseUrl === undefined);
   if (demo && env.isProduction) env.problem('DEMO must not be enabled in production (demo data is never seeded there)');
   const dataDir = env.string('DATA_DIR', '.data');
@@ -139,13 +167,15 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
 
   const logLevel = env.logLevel();
   const http = readHttpSettings(env);
+  const metrics = readMetricsListen(env, 'GATEWAY', 9464);
 
   env.done();
   return {
     host,
     port,
     databaseUrl,
-    embeddedDataDir: resolve(dataDir, 'gateway', 'pgdata'),
+    embeddedDataDir,
+    migrateAtBoot,
     auth: { url: authUrl, jwksUrl, issuer, audience },
     allowedOrigins,
     logLevel,
@@ -158,5 +188,6 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
     redisUrl,
     socketEventBudget,
     shutdownDrainMs,
+    metrics,
   };
 }

@@ -32,6 +32,7 @@ import { AccessService, type ConsentEvent, ConsentEvents, ConsentsService } from
 import { type ConsultEvent, ConsultEvents, MessagesService } from '@sharedcare/consult';
 import { DirectoryService } from '@sharedcare/directory';
 import { mapMessage } from '../threads/threads.dto.js';
+import { ConsultTelemetry } from './consult-telemetry.js';
 import { type AuthSessionEvent, RedisScaleOut } from './redis-scale-out.js';
 import { SessionEventsPoll } from './session-events-poll.js';
 import {
@@ -101,6 +102,7 @@ export class ConsultGateway
     private readonly consents: ConsentsService,
     private readonly consultEvents: ConsultEvents,
     private readonly consentEvents: ConsentEvents,
+    private readonly telemetry: ConsultTelemetry,
     @Optional() private readonly clock: Clock = new SystemClock(),
     @Optional() private readonly scaleOut?: RedisScaleOut,
     @Optional() private readonly sessionPoll?: SessionEventsPoll,
@@ -110,7 +112,8 @@ export class ConsultGateway
   }
 
   afterInit(namespace: Namespace): void {
-    namespace.use(createSocketAuthMiddleware(this.verifier));
+    namespace.use(this.telemetry.countingRefusals(createSocketAuthMiddleware(this.verifier)));
+    this.telemetry.instrument(namespace, this);
     this.unsubscribe.push(
       this.consultEvents.subscribe((event) => this.fanOut(event)),
       this.consentEvents.subscribe((event) => void this.onConsentEvent(event)),
@@ -318,9 +321,10 @@ export class ConsultGateway
   private fanOut(event: ConsultEvent): void {
     const rooms = event.recipientIds.map(providerRoom);
     if (rooms.length === 0) return;
-    if (event.type === 'message.new')
+    if (event.type === 'message.new') {
       this.namespace.to(rooms).emit('message.new', { message: mapMessage(event.message) });
-    else this.namespace.to(rooms).emit('receipt', event.receipt);
+      this.telemetry.delivered();
+    } else this.namespace.to(rooms).emit('receipt', event.receipt);
   }
 
   /** Providers the client's consent no longer covers leave its thread rooms here, and are told. */

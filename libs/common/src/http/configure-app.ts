@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { EnvReader } from '../config/env-reader.js';
+import type { ServiceMetrics } from '../metrics/service-metrics.js';
 import { ContractExceptionFilter } from '../errors/http-exception.filter.js';
 import type { ServiceDrain } from '../service/service-drain.js';
 import { FORBIDDEN_KEYS } from '../validation/forbidden-keys.js';
@@ -39,6 +40,8 @@ export interface ConfigureAppOptions {
   drain: ServiceDrain;
   /** Largest accepted JSON body. */
   bodyLimit?: string;
+  /** Counts every request by route and status (MetricsModule). */
+  metrics?: ServiceMetrics;
 }
 
 function refuseForbiddenKeys(key: string, value: unknown): unknown {
@@ -70,6 +73,8 @@ export function configureApp(app: INestApplication, options: ConfigureAppOptions
   express.useLogger(app.get(Logger));
   express.disable('x-powered-by');
   express.set('trust proxy', http.trustProxy);
+  // First, so requests refused before routing (415, malformed JSON) are counted too.
+  if (options.metrics) express.use(options.metrics.countHttpRequests());
   express.use(options.drain.middleware);
   express.use(requireJsonBodies);
   express.useBodyParser('json', { limit: options.bodyLimit ?? '64kb', reviver: refuseForbiddenKeys });

@@ -4,26 +4,63 @@ import { LoggerModule } from 'nestjs-pino';
 import { type DynamicModule, RequestMethod } from '@nestjs/common';
 
 /**
- * Paths pino removes from every record, wherever a careless log call puts them. Request
- * serializers below already log only method, path and status; this is the second line.
+ * Keys whose values never reach a log line: credentials of every kind (passwords, access,
+ * refresh and MFA tokens, TOTP codes and secrets, invite codes, the internal key in an
+ * authorization header, cookies) and anything that can carry clinical text (bodies, notes,
+ * names, dates of birth, medications).
+ */
+const SECRET_KEYS = [
+  'password',
+  'currentPassword',
+  'newPassword',
+  'accessToken',
+  'refreshToken',
+  'mfaToken',
+  'token',
+  'code',
+  'secret',
+  'otpauthUrl',
+  'inviteCode',
+  'authorization',
+  'cookie',
+  'body',
+  'text',
+  'displayName',
+  'dateOfBirth',
+  'externalId',
+  'signerName',
+  'medication',
+];
+
+/**
+ * Paths pino removes from every record, wherever a careless log call puts them, at the top level
+ * and two levels down (headers three, as in `err.config.headers.authorization`).
+ * Request serializers below already log only method, path and status; this is the second line.
  */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
-  '*.password',
-  '*.accessToken',
-  '*.refreshToken',
-  '*.mfaToken',
-  '*.token',
-  '*.code',
-  '*.secret',
-  '*.body',
-  '*.text',
+  'res.headers["set-cookie"]',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.headers["set-cookie"]',
+  '*.*.headers.authorization',
+  '*.*.headers.cookie',
+  ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
 ];
 
 /**
- * Structured JSON logs (CONVENTIONS 17): ids and outcomes only. A request is logged by its
- * method, its path without the query string (queries can carry names) and its status.
+ * The caller's `x-request-id` when it looks like one (8 to 64 word characters or dashes), so a
+ * request can be followed from the client through the logs; never anything longer or stranger.
+ */
+export function requestIdFrom(header: unknown): string | undefined {
+  return typeof header === 'string' && /^[\w-]{8,64}$/.test(header) ? header : undefined;
+}
+
+/**
+ * Structured JSON logs (CONVENTIONS 17): ids and outcomes only. Every line written while a
+ * request is handled carries its `reqId`; the line that closes it adds `req` (method, path
+ * without the query string, which can carry names) and its status.
  */
 export function createLoggingModule(service: string, level = process.env.LOG_LEVEL ?? 'info'): DynamicModule {
   return LoggerModule.forRoot({
@@ -36,11 +73,12 @@ export function createLoggingModule(service: string, level = process.env.LOG_LEV
       base: { service },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       genReqId: (req: IncomingMessage, res: ServerResponse) => {
-        const header = req.headers['x-request-id'];
-        const id = typeof header === 'string' && /^[\w-]{8,64}$/.test(header) ? header : randomUUID();
+        const id = requestIdFrom(req.headers['x-request-id']) ?? randomUUID();
         res.setHeader('x-request-id', id);
         return id;
       },
+      // Lines written while handling carry `reqId` alone, as socket events' lines do (ConsultTelemetry).
+      quietReqLogger: true,
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,

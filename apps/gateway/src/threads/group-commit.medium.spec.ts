@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
+import { MessageAppender, ThreadsRepository } from '@sharedcare/consult';
+import { apiAs, grantConsent, registerClient, testProvider } from '../../../../test/support/api.js';
+import { startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
+
+const org = randomUUID();
+const therapist = testProvider('therapist', org, 'Dana Reyes', 'LCSW');
+const psychiatrist = testProvider('psychiatrist', org, 'Sam Okafor', 'MD');
+
+const note = (text: string, clientMessageId: string = randomUUID()) => ({
+  clientMessageId,
+  kind: 'note',
+  category: 'general',
+  body: { text },
+});
+
+/**
+ * Group commit (MessageAppender): sends that arrive while a batch is being written go together in
+ * the next transaction, and each still gets its own answer. The first batch is held open by the
+ * test (its transaction waits on a gate) so the next one fills deterministically.
+ */
+describe('sending with group commit', () => {
+  let gateway: TestGateway;
+  let call: ReturnType<typeof apiAs>;
+  let appender: MessageAppender;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway();
+    call = apiAs(gateway);
+    appender = gateway.app.get(MessageAppender);
+    await call(psychiatrist, 'GET', '/me');
+  });
+  afterEach(() => jest.restoreAllMocks());
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  async function sharedThread() {
+    const clientId = await registerClient(call, therapist);
+    const consentId = await grantConsent(
+      call,
+      therapist,
+      clientId,
+      [psychiatrist.sub],
+      ['general'],
+      new Date(Date.now() + 86_400_000),
+    );
+    const thread = await call(therapist, 'POST', '/threads', {
+      clientId,
+      subject: 'x',
+      participantIds: [psychiatrist.sub],
+    });
+    return { clientId, consentId, threadId: thread.body.threadId as string };
+  }
+
+  /** Holds the next batch's transaction until `release`; resolves `held` when it has begun waiting. */
+  function holdNextBatch(on: TestGateway = gateway) {
+    const repository = on.app.get(ThreadsRepository);
+    const original = repository.transaction.bind(repository);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const held = new Promise<void>((resolve) => (started = resolve));
+    jest.spyOn(repository, 'transaction').mockImplementationOnce(async (work) => {
+      started();
+      await gate;
+      return original(work);
+    });
+    return { held, release };
+  }
+
+  /** Waits (without a timer) until `count` sends are queued behind the held batch. */
+  async function queued(count: number) {
+    const deadline = Date.now() + 10_000;
+    while (appender.waiting < count) {
+      if (Date.now() > deadline) throw new Error(`only ${appender.waiting} of ${count} sends queued`);
+      await new Promise(setImmediate);
+    }
+  }
+
+  const xmins = async (messageIds: string[]) =>
+    (
+      (await gateway.db.dataSource.query(
+        `SELECT DISTINCT xmin::text AS xmin FROM messages WHERE id = ANY($1::uuid[])`,
+        [messageIds],
+      )) as { xmin: string }[]
+    ).map((row) => row.xmin);
+
+  it('commits concurrent sends to several threads in one transaction, each answered on its own', async () => {
+    const threads = await Promise.all([sharedThread(), sharedThread(), sharedThread()]);
+    const refused = await sharedThread();
+    await call(therapist, 'POST', `/consents/${refused.consentId}/revoke`, { reason: 'Client withdrew' });
+    const { held, release } = holdNextBatch();
+    const first = call(therapist, 'POST', `/threads/${threads[0].threadId}/messages`, note('first'));
+    await held;
+    const repeated = randomUUID();
+    const sends = [
+      ...threads.flatMap(({ threadId }) => [1, 2, 3].map((n) => ({ threadId, body: note(`batched ${n}`) }))),
+      { threadId: threads[1].threadId, body: note('said twice', repeated) },
+      { threadId: threads[1].threadId, body: note('said twice, retried', repeated) },
+      { threadId: refused.threadId, body: note('not covered') },
+    ];
+    const answers = sends.map(({ threadId, body }) => call(therapist, 'POST', `/threads/${threadId}/messages`, body));
+    await queued(sends.length);
+    release();
+    expect((await first).status).toBe(201);
+    const settled = await Promise.all(answers);
+
+    expect(settled.at(-1)).toMatchObject({ status: 403, body: { error: { code: 'consent_required' } } });
+    const delivered = settled.slice(0, -1);
+    for (const answer of delivered) expect(answer.status).toBe(201);
+    // The repeated send is answered with the one message it stored.
+    expect(delivered.at(-1)?.body.messageId).toBe(delivered.at(-2)?.body.messageId);
+    // One transaction wrote every new message of the batch.
+    const batchIds = [...new Set(delivered.map((answer) => answer.body.messageId as string))];
+    expect(batchIds).toHaveLength(10);
+    expect(await xmins(batchIds)).toHaveLength(1);
+    // Each thread's numbers stay gapless, in order: 1 opened it, 2 is the first send.
+    for (const { threadId } of threads) {
+      const history = await call(therapist, 'GET', `/threads/${threadId}/messages`);
+      const seqs = history.body.messages.map((message: { seq: number }) => message.seq);
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    }
+    expect((await call(therapist, 'GET', `/threads/${refused.threadId}/messages`)).body.messages).toHaveLength(1);
+    // The refusal is on the record too, in the same transaction as the batch.
+    const [{ n }] = await gateway.db.dataSource.query(
+      `SELECT count(*)::int AS n FROM audit_records WHERE action = 'message.send' AND outcome = 'refused' AND resource_id = $1`,
+      [refused.threadId],
+    );
+    expect(n).toBe(1);
+  });
+
+  it('answers a send that fails inside a batch on its own, and stores the others', async () => {
+    const { threadId } = await sharedThread();
+    const referral = await call(therapist, 'POST', `/threads/${threadId}/messages`, {
+      clientMessageId: randomUUID(),
+      kind: 'referral',
+      category: 'general',
+      body: { direction: 'to_psychiatry', reasons: ['formal_diagnosis_needed'], urgency: 'routine' },
+    });
+    expect(referral.status).toBe(201);
+    const { held, release } = holdNextBatch();
+    const first = call(therapist, 'POST', `/threads/${threadId}/messages`, note('first'));
+    await held;
+    const answers = [
+      call(therapist, 'POST', `/threads/${threadId}/messages`, note('before')),
+      // Completed straight from sent: refused inside the transaction, after its row was written.
+      call(psychiatrist, 'POST', `/threads/${threadId}/messages`, {
+        clientMessageId: randomUUID(),
+        kind: 'referral',
+        category: 'general',
+        body: { referralMessageId: referral.body.messageId, status: 'completed' },
+      }),
+      call(therapist, 'POST', `/threads/${threadId}/messages`, note('after')),
+    ];
+    await queued(answers.length);
+    release();
+    expect((await first).status).toBe(201);
+    const [before, conflict, after] = await Promise.all(answers);
+    expect(conflict).toMatchObject({ status: 409, body: { error: { code: 'conflict' } } });
+    expect([before.status, after.status]).toEqual([201, 201]);
+    const history = await call(therapist, 'GET', `/threads/${threadId}/messages`);
+    const seqs = history.body.messages.map((message: { seq: number }) => message.seq);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    expect(
+      history.body.messages.map((message: { body: { text?: string } }) => message.body.text).filter(Boolean),
+    ).toEqual(['first', 'before', 'after']);
+  });
+
+  it('checks consent again inside the transaction: an amendment overtaken by a revocation is refused, not delivered', async () => {
+    const { consentId, threadId } = await sharedThread();
+    const original = await call(therapist, 'POST', `/threads/${threadId}/messages`, note('Sleeping badly'));
+    const { held, release } = holdNextBatch();
+    const amended = call(therapist, 'POST', `/messages/${original.body.messageId}/amend`, {
+      clientMessageId: randomUUID(),
+      body: { text: 'Sleeping badly since the move' },
+    });
+    await held;
+    // Checked and passed before the batch; the revocation commits while the amendment waits.
+    const revoked = await call(therapist, 'POST', `/consents/${consentId}/revoke`, { reason: 'Client withdrew' });
+    expect(revoked.status).toBe(200);
+    release();
+    expect(await amended).toMatchObject({ status: 403, body: { error: { code: 'consent_required' } } });
+    const history = await call(therapist, 'GET', `/threads/${threadId}/messages`);
+    expect(
+      history.body.messages.map((message: { seq: number; state: string }) => [message.seq, message.state]),
+    ).toEqual([
+      [1, 'current'],
+      [2, 'current'],
+    ]);
+  });
+
+  (process.env.DATABASE_URL ? it : it.skip)(
+    'stores one message when the same send commits on two processes at once (PostgreSQL only)',
+    async () => {
+      const other = await startTestGateway({
+        sharing: { db: gateway.db, issuer: gateway.issuer, jwks: gateway.jwks, masterKey: gateway.masterKey },
+      });
+      try {
+        const { threadId } = await sharedThread();
+        const holds = [holdNextBatch(gateway), holdNextBatch(other)];
+        const retry = note('Sent twice, once to each process');
+        const answers = [gateway, other].map((on) =>
+          apiAs(on)(therapist, 'POST', `/threads/${threadId}/messages`, retry),
+        );
+        await Promise.all(holds.map((hold) => hold.held));
+        // Both batches looked for an earlier copy and found none; one insert waits for the other's commit.
+        for (const hold of holds) hold.release();
+        const [first, second] = await Promise.all(answers);
+        expect([first.status, second.status]).toEqual([201, 201]);
+        expect(second.body.messageId).toBe(first.body.messageId);
+        const [{ n }] = await gateway.db.dataSource.query(
+          `SELECT count(*)::int AS n FROM messages WHERE thread_id = $1 AND client_message_id = $2`,
+          [threadId, retry.clientMessageId],
+        );
+        expect(n).toBe(1);
+        const history = await call(therapist, 'GET', `/threads/${threadId}/messages`);
+        expect(history.body.messages.map((message: { seq: number }) => message.seq)).toEqual([1, 2]);
+      } finally {
+        await other.stop();
+      }
+    },
+  );
+});

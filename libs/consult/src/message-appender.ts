@@ -1,0 +1,174 @@
+import { Injectable } from '@nestjs/common';
+import { type AuditEntry, AuditService } from '@sharedcare/audit';
+import { DomainException, GroupCommit, type Settled } from '@sharedcare/common';
+import { AccessService, type ConsentCategory } from '@sharedcare/consent';
+import type { Message } from './message.entity.js';
+import { type PendingMessage, type SendKey, ThreadsRepository, type WithinSend } from './threads.repository.js';
+
+/** A message to store, with what must hold at its commit and what records it. */
+export interface AppendRequest {
+  pending: PendingMessage;
+  /** The category it discloses: whom the client's consent must cover at its commit. */
+  category: ConsentCategory;
+  /**
+   * `refuse` (a send): every participant must be covered, else `consent_required`. `withhold` (a
+   * notice the sender may always post, such as entered in error): stored anyway, and only those
+   * covered hear of it.
+   */
+  uncovered?: 'refuse' | 'withhold';
+  /** Work that commits or rolls back with this message alone (a referral it opens or moves). */
+  withinTransaction?: WithinSend;
+  /** The audit record of the send, and of its refusal; either commits in the same transaction. */
+  sent: (message: Message) => AuditEntry;
+  refused?: (providerIds: string[]) => AuditEntry;
+}
+
+export interface AppendOutcome {
+  message: Message;
+  /** False for a retry: the message the same sender already sent with this `clientMessageId`. */
+  created: boolean;
+  /** The participants the consent still covers after the commit: whom it may reach live. */
+  recipientIds: string[];
+}
+
+/** A concurrent retry of a send in the batch committed first; the batch is written again. */
+class ConcurrentRetry extends Error {}
+
+const sendKey = (send: SendKey) => `${send.threadId}\n${send.senderId}\n${send.clientMessageId}`;
+
+/** Sends written together in one transaction, at most (larger batches wait longer for their commit). */
+const MAX_BATCH = 64;
+
+export function consentRequired(category: string, providerIds: string[]): DomainException {
+  return new DomainException(
+    'consent_required',
+    `The client’s consent does not cover ${category} for every participant`,
+    { providerIds },
+  );
+}
+
+/**
+ * Stores messages with group commit: sends that arrive while a transaction is being written go
+ * together in the next one, with one consent check, one audit append and one commit for all, so
+ * under load the database commits far less often than once per message, and alone a send is
+ * written at once. Each send still stands alone: its own gapless sequence number, idempotency,
+ * consent refusal and answer. A batch whose transaction fails (a referral follow-up that lost a
+ * race, a lost connection) is written again one send at a time, so one send's refusal is its own.
+ */
+@Injectable()
+export class MessageAppender {
+  private readonly batches = new GroupCommit<AppendRequest, AppendOutcome>(
+    (requests) => this.writeApart(requests),
+    MAX_BATCH,
+  );
+
+  constructor(
+    private readonly threads: ThreadsRepository,
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Sends waiting for the batch being written. */
+  get waiting(): number {
+    return this.batches.waiting;
+  }
+
+  /** Resolves once the message is committed (or was already); rejects with the send's own refusal. */
+  append(request: AppendRequest): Promise<AppendOutcome> {
+    return this.batches.submit(request);
+  }
+
+  private async writeApart(requests: AppendRequest[], attempt = 1): Promise<Settled<AppendOutcome>[]> {
+    try {
+      return await this.write(requests);
+    } catch (error) {
+      // The concurrent retry has committed by now (the insert waited for it): it is found this time.
+      if (error instanceof ConcurrentRetry && attempt < 3) return this.writeApart(requests, attempt + 1);
+      if (requests.length === 1) throw error;
+      const settled: Settled<AppendOutcome>[] = [];
+      for (const request of requests) {
+        settled.push(
+          await this.write([request]).then(
+            ([outcome]) => outcome,
+            (alone: unknown) => ({ ok: false, error: alone }),
+          ),
+        );
+      }
+      return settled;
+    }
+  }
+
+  private async write(requests: AppendRequest[]): Promise<Settled<AppendOutcome>[]> {
+    const questions = requests.map((request) => ({
+      clientId: request.pending.clientId,
+      threadId: request.pending.threadId,
+      category: request.category,
+    }));
+    const settled: Settled<AppendOutcome>[] = new Array(requests.length);
+    // A send repeated within the batch is answered like a retry of its first occurrence.
+    const repeats = new Map<number, number>();
+    let created: { index: number; message: Message }[] = [];
+    await this.threads.transaction(async (manager) => {
+      created = [];
+      const stored = new Map(
+        (
+          await this.threads.findSentWithin(
+            manager,
+            requests.map((request) => request.pending),
+          )
+        ).map((message) => [sendKey(message), message]),
+      );
+      const first = new Map<string, number>();
+      const fresh: number[] = [];
+      for (const [index, request] of requests.entries()) {
+        const key = sendKey(request.pending);
+        const retried = stored.get(key);
+        if (retried) settled[index] = { ok: true, value: { message: retried, created: false, recipientIds: [] } };
+        else if (first.has(key)) repeats.set(index, first.get(key) as number);
+        else {
+          first.set(key, index);
+          fresh.push(index);
+        }
+      }
+      // Inside the transaction, so a revocation that committed since the caller looked refuses the
+      // send, and one in flight waits for this commit (and is told after this message).
+      const lost = await this.access.uncoveredEach(
+        fresh.map((index) => questions[index]),
+        manager,
+      );
+      const records: AuditEntry[] = [];
+      const accepted: number[] = [];
+      fresh.forEach((index, position) => {
+        const request = requests[index];
+        if (lost[position].length === 0 || request.uncovered === 'withhold') return accepted.push(index);
+        settled[index] = { ok: false, error: consentRequired(request.category, lost[position]) };
+        const refusal = request.refused?.(lost[position]);
+        if (refusal) records.push(refusal);
+      });
+      const messages = await this.threads.appendAllWithin(
+        manager,
+        accepted.map((index) => requests[index].pending),
+      );
+      if (!messages) throw new ConcurrentRetry();
+      for (const [position, index] of accepted.entries()) {
+        await requests[index].withinTransaction?.(manager, messages[position]);
+        records.push(requests[index].sent(messages[position]));
+        created.push({ index, message: messages[position] });
+      }
+      // The records commit with the messages: a crash cannot leave a message nobody accounts for.
+      await this.audit.recordAll(records, manager);
+    });
+    // Committed: now, and only now, the others may hear of it, if they still may.
+    const recipients = await this.access.coveredEach(created.map(({ index }) => questions[index]));
+    created.forEach(({ index, message }, position) => {
+      settled[index] = { ok: true, value: { message, created: true, recipientIds: recipients[position] } };
+    });
+    for (const [index, original] of repeats) {
+      const outcome = settled[original];
+      settled[index] = outcome.ok
+        ? { ok: true, value: { ...outcome.value, created: false, recipientIds: [] } }
+        : outcome;
+    }
+    return settled;
+  }
+}
