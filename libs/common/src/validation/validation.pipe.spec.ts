@@ -32,6 +32,18 @@ describe('createValidationPipe', () => {
     });
   });
 
+  it('refuses a NUL character anywhere (PostgreSQL text cannot hold one) with invalid, naming the field', async () => {
+    await expect(
+      pipe.transform({ email: 'a@b.test', password: 'long\u0000pass word' }, metadata),
+    ).rejects.toMatchObject({
+      code: 'invalid',
+      details: [{ field: 'body.password', problems: ['nulCharacter'] }],
+    });
+    await expect(
+      pipe.transform({ query: 'Okafor\u0000' }, { type: 'query' as const, metatype: Object }),
+    ).rejects.toMatchObject({ code: 'invalid', details: [{ field: 'query.query', problems: ['nulCharacter'] }] });
+  });
+
   it('refuses unknown fields, wrong types and oversized strings with invalid, naming fields not values', async () => {
     const attempt = pipe.transform({ email: 'a@b.test', password: 'x'.repeat(129), role: 'admin' }, metadata);
     await expect(attempt).rejects.toBeInstanceOf(DomainException);

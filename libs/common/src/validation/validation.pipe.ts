@@ -1,6 +1,6 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { DomainException } from '../errors/domain.exception.js';
-import { findForbiddenKey } from './forbidden-keys.js';
+import { findForbiddenKey, findNulCharacter } from './forbidden-keys.js';
 
 function flatten(errors: ValidationError[], parent = ''): { field: string; problems: string[] }[] {
   return errors.flatMap((error) => {
@@ -11,8 +11,9 @@ function flatten(errors: ValidationError[], parent = ''): { field: string; probl
 }
 
 /**
- * Refuses prototype keys before class-transformer would silently drop them: the HTTP body parser
- * refuses them already, socket.io payloads only meet them here.
+ * Refuses prototype keys before class-transformer would silently drop them (the HTTP body parser
+ * refuses them already, socket.io payloads only meet them here), and NUL characters, which
+ * PostgreSQL text cannot hold.
  */
 class ContractValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
@@ -21,6 +22,8 @@ class ContractValidationPipe extends ValidationPipe {
     if (forbidden) {
       throw DomainException.invalid('Request validation failed', [{ field: forbidden, problems: ['forbidden'] }]);
     }
+    const nul = metadata.type === 'custom' ? undefined : findNulCharacter(value, metadata.type);
+    if (nul) throw DomainException.invalid('Request validation failed', [{ field: nul, problems: ['nulCharacter'] }]);
     return super.transform(value, metadata);
   }
 }
