@@ -43,6 +43,7 @@ const caller = (providerId: string, role: 'therapist' | 'psychiatrist'): AuthCon
   credential: role === 'therapist' ? 'LCSW' : 'MD',
   sessionId: 'bench',
   tokenId: 'bench',
+  issuedAt: new Date(),
   expiresAt: new Date(Date.now() + 3_600_000),
 });
 

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { decodeJwt, type JSONWebKeySet } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 import { createTestIssuer, type JwksServer, serveJwks, type TestIssuer } from '../support/access-tokens.js';
-import { apiAs, grantConsent, type Json, openThread, registerClient, type TestProvider } from '../support/api.js';
+import {
+  apiAs,
+  grantConsent,
+  type Json,
+  openThread,
+  refusedAfter,
+  registerClient,
+  type TestProvider,
+} from '../support/api.js';
 import { demoLogin, type Tokens } from '../support/demo.js';
 import { freePort, type Platform, type RunningService, startPlatform, startService } from '../support/services.js';
 
@@ -84,22 +92,6 @@ async function ended(inbox: Inbox): Promise<{ expiredAt: number; disconnectedAt:
   return { expiredAt: expired.at, disconnectedAt: disconnected.at };
 }
 
-/** GET /api/me with `token` until the gateway refuses it or `deadline` (epoch ms) passes. */
-async function refusedAfter(
-  gatewayUrl: string,
-  token: string,
-  deadline: number,
-): Promise<{ status: number; body: unknown }> {
-  for (;;) {
-    const response = await fetch(`${gatewayUrl}/api/me`, { headers: { authorization: `Bearer ${token}` } });
-    if (response.status !== 200 || Date.now() > deadline)
-      return { status: response.status, body: await response.json() };
-    await response.body?.cancel();
-    // Polling: nothing announces the moment REST starts refusing.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 function note(threadId: string, text: string) {
   return { threadId, clientMessageId: randomUUID(), kind: 'note', category: 'general', body: { text } };
 }
@@ -165,6 +157,21 @@ function inOneYear(): Date {
         socket.once('connect_error', reject);
       });
       return inbox;
+    }
+
+    /** The `connect_error` data of a handshake that must be refused. */
+    async function handshakeRefusal(gateway: RunningService, token: string): Promise<unknown> {
+      const socket = io(`${gateway.url}/consult`, {
+        auth: { token },
+        reconnection: false,
+        forceNew: true,
+        transports: ['websocket'],
+      });
+      sockets.push(socket);
+      return new Promise((resolve, reject) => {
+        socket.once('connect', () => reject(new Error('the handshake was accepted')));
+        socket.once('connect_error', (error: Error & { data?: unknown }) => resolve(error.data));
+      });
     }
 
     async function join(inbox: Inbox, threadId: string): Promise<void> {
@@ -274,6 +281,56 @@ function inOneYear(): Date {
         expect(closed.disconnectedAt - answeredAt).toBeLessThan(WITHIN_MS);
       }
       await stillSends(dana, threadId);
+    });
+
+    it('after logout-all the old token is refused on both processes within a second, REST and socket, and by a process started after it; a fresh login works', async () => {
+      const session = await login('psychiatrist@demo.test');
+      const old = session.accessToken;
+      const onA = await connect(a, old);
+      const onB = await connect(b, old);
+      const closing = Promise.all([ended(onA), ended(onB)]);
+
+      const response = await fetch(`${platform.auth.url}/auth/logout-all`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${old}` },
+      });
+      const answeredAt = Date.now();
+      expect(response.status).toBe(204);
+      // Right after, most often in the same `iat` second: a session of its own, untouched.
+      const fresh = (await login('psychiatrist@demo.test')).accessToken;
+
+      const unauthenticated = {
+        status: 401,
+        body: { error: { code: 'unauthenticated', message: expect.any(String) } },
+      };
+      const refusals = await Promise.all(
+        [a, b].map((gateway) => refusedAfter(gateway.url, old, answeredAt + WITHIN_MS)),
+      );
+      for (const refusal of refusals) expect(refusal).toEqual(unauthenticated);
+      for (const closed of await closing) expect(closed.disconnectedAt - answeredAt).toBeLessThan(WITHIN_MS);
+      // Each process had the end before it closed the sockets: a reconnect is refused at the handshake.
+      for (const gateway of [a, b])
+        await expect(handshakeRefusal(gateway, old)).resolves.toEqual(unauthenticated.body.error);
+
+      for (const gateway of [a, b]) {
+        const me = await fetch(`${gateway.url}/api/me`, { headers: { authorization: `Bearer ${fresh}` } });
+        expect(me.status).toBe(200);
+        expect(((await me.json()) as { providerId: string }).providerId).toBe(psychiatrist.sub);
+        expect((await connect(gateway, fresh)).socket.connected).toBe(true);
+      }
+
+      // A process that starts within the old token's lifetime learns of the end from the auth service's feed.
+      const port = await freePort();
+      const c = await startService('gateway', port, { ...platform.env, GATEWAY_PORT: String(port), DEMO: 'false' });
+      try {
+        const onC = await fetch(`${c.url}/api/me`, { headers: { authorization: `Bearer ${old}` } });
+        expect({ status: onC.status, body: await onC.json() }).toEqual(unauthenticated);
+        await expect(handshakeRefusal(c, old)).resolves.toEqual(unauthenticated.body.error);
+        expect((await fetch(`${c.url}/api/me`, { headers: { authorization: `Bearer ${fresh}` } })).status).toBe(200);
+        expect((await connect(c, fresh)).socket.connected).toBe(true);
+      } finally {
+        await c.stop();
+      }
     });
 
     it('revoking a consent on one process cuts the recipient off on both within a second; nothing reaches them after', async () => {

@@ -7,7 +7,7 @@ import { AuditRepository, AuditService } from '@sharedcare/audit';
 import { FixedClock, openDatabase, typeormOptions, type DatabaseHandle } from '@sharedcare/common';
 import { readGatewayConfig } from '../../apps/gateway/src/config/gateway-config.js';
 import { gatewayEntities, gatewayMigrations } from '../../apps/gateway/src/database/schema.js';
-import { freePort, startService, runBuiltCommand } from '../support/services.js';
+import { freePort, type RunningService, startService, runBuiltCommand } from '../support/services.js';
 import { createServerDatabase } from '../support/test-database.js';
 
 // The service starts as a process.
@@ -19,9 +19,22 @@ describe('npm run audit:verify', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sharedcare-audit-e2e-'));
   let env: Record<string, string>;
   let dropDatabase: (() => Promise<void>) | undefined;
+  let auth: RunningService | undefined;
 
   beforeAll(async () => {
-    env = { DATA_DIR: dataDir, DATABASE_URL: '', GATEWAY_PORT: String(await freePort()) };
+    const authPort = await freePort();
+    env = {
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      AUTH_DATABASE_URL: '',
+      GATEWAY_PORT: String(await freePort()),
+      AUTH_PORT: String(authPort),
+      AUTH_URL: `http://127.0.0.1:${authPort}`,
+      // Nothing seeded: the chain starts empty.
+      DEMO: 'false',
+    };
+    // The consult service reads the auth service's session events before it listens.
+    auth = await startService('auth', authPort, env);
     if (process.env.DATABASE_URL) {
       const database = await createServerDatabase(
         process.env.DATABASE_URL,
@@ -34,6 +47,7 @@ describe('npm run audit:verify', () => {
     }
   });
   afterAll(async () => {
+    await auth?.stop();
     await dropDatabase?.();
     rmSync(dataDir, { recursive: true, force: true });
   });

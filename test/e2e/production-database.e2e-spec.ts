@@ -79,7 +79,9 @@ const SECRETS = ['auth_db_owner_password', 'auth_db_password', 'gateway_db_owner
     expect(gateway.output).toMatch(/6 migrations have not run .*Run `npm run migrate:gateway` first/);
     const auth = await runBuiltCommand('apps/auth/src/main.js', env);
     expect(auth.code).toBe(1);
-    expect(auth.output).toMatch(/1 migration has not run \(AuthInitialSchema\d+\)\. Run `npm run migrate:auth` first/);
+    expect(auth.output).toMatch(
+      /2 migrations have not run \(AuthInitialSchema\d+, OutboxSessionIds\d+\)\. Run `npm run migrate:auth` first/,
+    );
   });
 
   it('migrates as the owners, then serves as roles that read and write rows and own nothing', async () => {

@@ -83,3 +83,19 @@ export async function openThread(
   if (thread.status !== 201) throw new Error(`thread not opened: ${thread.status} ${JSON.stringify(thread.body)}`);
   return thread.body.threadId as string;
 }
+
+/** GET /api/me with `token` until the gateway refuses it or `deadline` (epoch ms) passes: the last answer. */
+export async function refusedAfter(
+  gatewayUrl: string,
+  token: string,
+  deadline: number,
+): Promise<{ status: number; body: unknown }> {
+  for (;;) {
+    const response = await fetch(`${gatewayUrl}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    if (response.status !== 200 || Date.now() > deadline)
+      return { status: response.status, body: await response.json() };
+    await response.body?.cancel();
+    // Polling: nothing announces the moment REST starts refusing.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

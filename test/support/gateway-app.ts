@@ -34,6 +34,11 @@ export async function startTestGateway(
     config?: Partial<GatewayConfig>;
     /** Another gateway's database and token issuer: a second process of the same deployment. */
     sharing?: Pick<TestGateway, 'db' | 'issuer' | 'jwks'> & { masterKey: Buffer };
+    /**
+     * Read the directory and session events from an auth service at `config.auth.url` (a stand-in
+     * the test serves); off by default, as no auth service runs here.
+     */
+    authService?: boolean;
   } = {},
 ): Promise<TestGateway> {
   const issuer = options.sharing?.issuer ?? (await createTestIssuer());
@@ -55,8 +60,8 @@ export async function startTestGateway(
     database: db,
     keys: remoteKeySource(jwks.url),
     clock: options.clock,
-    // No auth service here: providers reach the directory from their tokens (or a test seeds it).
-    directorySync: false,
+    // Without an auth service, providers reach the directory from their tokens (or a test seeds it).
+    directorySync: options.authService ?? false,
   });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

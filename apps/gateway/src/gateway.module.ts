@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@sharedcare/audit';
-import { AuthVerificationModule, type KeySource, remoteKeySource } from '@sharedcare/auth';
+import { AuthVerificationModule, EndedSessions, type KeySource, remoteKeySource } from '@sharedcare/auth';
 import { CareRecordModule } from '@sharedcare/care-record';
 import {
   Clock,
@@ -38,6 +38,11 @@ import { DirectoryInterceptor } from './providers/directory.interceptor.js';
 import { MeController } from './providers/me.controller.js';
 import { ProvidersController } from './providers/providers.controller.js';
 import { ThreadsController } from './threads/threads.controller.js';
+
+/** Without Redis the feed is how logout-all arrives: within a second (DESIGN.md, issue 4). */
+const SESSION_EVENTS_POLL_MS = 500;
+/** With Redis the event arrives on the channel; the feed only catches what a Redis outage lost. */
+const SESSION_EVENTS_BACKSTOP_MS = 5_000;
 
 export interface GatewayModuleOptions {
   config: GatewayConfig;
@@ -133,19 +138,30 @@ export class GatewayModule {
         { provide: SOCKET_EVENT_BUDGET, useValue: config.socketEventBudget },
         ConsultGateway,
         ...(config.redisUrl
-          ? [{ provide: RedisScaleOut, useFactory: () => new RedisScaleOut(config.redisUrl as string) }]
+          ? [
+              {
+                provide: RedisScaleOut,
+                useFactory: (endedSessions: EndedSessions) =>
+                  new RedisScaleOut(config.redisUrl as string, endedSessions),
+                inject: [EndedSessions],
+              },
+            ]
           : []),
-        // One process, no Redis: logout-all and disable arrive by polling the auth service.
-        ...(!config.redisUrl && directorySync
+        // Logout-all and disable from the auth service's feed: read at boot (the sessions that ended
+        // while this process was not running), then polled; with Redis only as the backstop.
+        ...(directorySync
           ? [
               {
                 provide: SessionEventsPoll,
-                useFactory: () =>
+                useFactory: (endedSessions: EndedSessions) =>
                   new SessionEventsPoll({
                     authUrl: config.auth.url,
                     internalApiKey: config.internalApiKey,
-                    intervalMilliseconds: 2_000,
+                    intervalMilliseconds: config.redisUrl ? SESSION_EVENTS_BACKSTOP_MS : SESSION_EVENTS_POLL_MS,
+                    clock,
+                    endedSessions,
                   }),
+                inject: [EndedSessions],
               },
             ]
           : []),

@@ -9,6 +9,8 @@ export interface AuthContext {
   credential: string;
   sessionId: string;
   tokenId: string;
+  /** The token's `iat`. */
+  issuedAt: Date;
   expiresAt: Date;
   /**
    * Where the call came from, for the audit trail: set by the guard (REST, `req.ip` under the

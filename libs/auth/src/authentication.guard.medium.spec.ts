@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, type INestApplication, Post, UseFilters, UsePipes } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { MessageBody, type OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
@@ -10,6 +11,7 @@ import type { AuthContext } from './auth-context.js';
 import { Auth, Authenticated, Public } from './auth.decorators.js';
 import { AuthVerificationModule } from './auth-verification.module.js';
 import { describeEndpoints } from './endpoint-declarations.js';
+import { EndedSessions } from './ended-sessions.js';
 import { PERMISSIONS, type PermissionGrants } from './permissions.js';
 import { createSocketAuthMiddleware } from './socket-auth.middleware.js';
 import { localKeySource, TokenVerifier } from './token-verifier.js';
@@ -117,13 +119,19 @@ describe('AuthenticationGuard', () => {
   const get = async (path: string, role?: string) =>
     fetch(`${url}${path}`, role ? { headers: { authorization: `Bearer ${await token(role)}` } } : {});
 
-  async function connected(role = 'admin'): Promise<ClientSocket> {
-    const socket = io(`${url}/probe`, { auth: { token: await token(role) }, reconnection: false, forceNew: true });
+  /** The socket once connected, or the `connect_error` that refused it. */
+  function handshake(bearer: string): Promise<{ socket: ClientSocket; error?: Error & { data?: unknown } }> {
+    const socket = io(`${url}/probe`, { auth: { token: bearer }, reconnection: false, forceNew: true });
     sockets.push(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
+    return new Promise((resolve) => {
+      socket.once('connect', () => resolve({ socket }));
+      socket.once('connect_error', (error) => resolve({ socket, error }));
     });
+  }
+
+  async function connected(role = 'admin'): Promise<ClientSocket> {
+    const { socket, error } = await handshake(await token(role));
+    if (error) throw error;
     return socket;
   }
 
@@ -212,6 +220,38 @@ describe('AuthenticationGuard', () => {
     } finally {
       clock.set(new Date());
     }
+  });
+
+  it('refuses a token of an ended session on REST, at the handshake and on an open socket’s next event; a new session passes', async () => {
+    const [endedSession, freshSession] = [randomUUID(), randomUUID()];
+    const sessionToken = (sid: string) => issuer.mint({ nowSeconds: nowSeconds(), claims: { role: 'admin', sid } });
+    const me = async (bearer: string) => {
+      const response = await fetch(`${url}/probe/me`, { headers: { authorization: `Bearer ${bearer}` } });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    const old = await sessionToken(endedSession);
+    const open = await handshake(old);
+    expect(open.error).toBeUndefined();
+    expect(await open.socket.emitWithAck('echo', { text: 'before' })).toMatchObject({ ok: true });
+    expect((await me(old)).status).toBe(200);
+
+    app
+      .get(EndedSessions)
+      .end({ providerId: issuer.claims().sub as string, sessionIds: [endedSession], at: clock.now() });
+
+    const refused = { code: 'unauthenticated', message: 'Session has ended' };
+    expect(await me(old)).toEqual({ status: 401, body: { error: refused } });
+    expect(await open.socket.emitWithAck('echo', { text: 'after' })).toEqual({ ok: false, error: refused });
+    const reconnect = await handshake(old);
+    expect(reconnect.socket.connected).toBe(false);
+    expect(reconnect.error?.data).toEqual(refused);
+
+    // A login after the end, in the same second: its own session, untouched.
+    const fresh = await sessionToken(freshSession);
+    expect(await me(fresh)).toEqual({ status: 200, body: { providerId: issuer.claims().sub } });
+    const again = await handshake(fresh);
+    expect(again.error).toBeUndefined();
+    expect(await again.socket.emitWithAck('echo', { text: 'fresh' })).toMatchObject({ ok: true });
   });
 
   it('answers a refused event without an acknowledgement through an error event', async () => {

@@ -6,6 +6,7 @@ import { Clock, DomainException, SystemClock } from '@sharedcare/common';
 import { type AuthContext, requestOrigin } from './auth-context.js';
 import { AUTH_DECLARATION, type AuthDeclaration } from './auth.decorators.js';
 import { BearerStrategy } from './bearer.strategy.js';
+import { EndedSessions } from './ended-sessions.js';
 import { isGranted, type Permission, PERMISSION_GRANTS, type PermissionGrants } from './permissions.js';
 
 const authenticator = new passport.Passport();
@@ -20,7 +21,7 @@ export abstract class RefusalRecorder {
  * `@Authenticated({permission})`; anything undeclared is refused, so forgetting a declaration
  * fails closed. REST callers authenticate through the bearer strategy; socket callers were
  * authenticated once in the handshake middleware (guards do not run on connection), and each
- * event re-checks that their token has not expired since.
+ * event re-checks that their token has not expired, nor its session ended, since.
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
@@ -32,6 +33,7 @@ export class AuthenticationGuard implements CanActivate {
     @Inject(PERMISSION_GRANTS) private readonly grants: PermissionGrants,
     @Optional() private readonly clock: Clock = new SystemClock(),
     @Optional() private readonly refusals?: RefusalRecorder,
+    @Optional() private readonly endedSessions?: EndedSessions,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -89,6 +91,7 @@ export class AuthenticationGuard implements CanActivate {
     if (!auth) throw DomainException.unauthenticated();
     if (auth.expiresAt.getTime() <= this.clock.now().getTime())
       throw DomainException.unauthenticated('Access token expired');
+    if (this.endedSessions?.refuses(auth)) throw DomainException.unauthenticated('Session has ended');
     return auth;
   }
 }

@@ -2,6 +2,7 @@ export * from './roles.js';
 export * from './permissions.js';
 export * from './auth-context.js';
 export * from './token-verifier.js';
+export * from './ended-sessions.js';
 export * from './auth.decorators.js';
 export * from './bearer.strategy.js';
 export * from './authentication.guard.js';

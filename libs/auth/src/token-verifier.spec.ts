@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { FixedClock } from '@sharedcare/common';
 import {
@@ -8,6 +9,7 @@ import {
   serveJwks,
   type TestIssuer,
 } from '../../../test/support/access-tokens.js';
+import { EndedSessions } from './ended-sessions.js';
 import { localKeySource, remoteKeySource, TokenRejectedException, TokenVerifier } from './token-verifier.js';
 
 describe('TokenVerifier', () => {
@@ -50,6 +52,7 @@ describe('TokenVerifier', () => {
       credential: 'LCSW',
       sessionId: claims.sid,
       tokenId: expect.any(String),
+      issuedAt: new Date(now() * 1000),
       expiresAt: new Date((now() + 600) * 1000),
     });
   });
@@ -97,6 +100,25 @@ describe('TokenVerifier', () => {
       code: 'unauthenticated',
       message: 'Access token expired',
     });
+  });
+
+  it('refuses a token of a session the auth service has ended, and nothing else of the provider', async () => {
+    const endedSessions = new EndedSessions({ clock, retainSeconds: 965 });
+    const checking = new TokenVerifier({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      keys: localKeySource(issuer.jwks),
+      clock,
+      endedSessions,
+    });
+    const ended = await issuer.mint({ nowSeconds: now() });
+    const fresh = await issuer.mint({ nowSeconds: now(), claims: { sid: randomUUID() } });
+    await expect(checking.verify(ended)).resolves.toMatchObject({ role: 'therapist' });
+    const claims = issuer.claims();
+    endedSessions.end({ providerId: claims.sub as string, sessionIds: [claims.sid as string], at: clock.now() });
+    const error = await checking.verify(ended).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'unauthenticated', reason: 'session_ended', message: 'Session has ended' });
+    await expect(checking.verify(fresh)).resolves.toMatchObject({ role: 'therapist' });
   });
 
   describe('with the auth service’s JWKS over HTTP', () => {

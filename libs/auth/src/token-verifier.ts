@@ -11,6 +11,7 @@ import {
 } from 'jose';
 import { type Clock, DomainException, SystemClock } from '@sharedcare/common';
 import type { AuthContext } from './auth-context.js';
+import type { EndedSessions } from './ended-sessions.js';
 import { isCredential, isRole } from './roles.js';
 
 /** Where verification keys come from: the auth service's JWKS, or a local set in tests. */
@@ -55,6 +56,21 @@ export interface TokenVerifierOptions {
    * claiming a longer life was not minted by the auth service as we know it.
    */
   maxTokenAgeSeconds?: number;
+  /** Sessions the auth service has ended; their tokens are refused before they expire. */
+  endedSessions?: EndedSessions;
+}
+
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
+export const DEFAULT_MAX_TOKEN_AGE_SECONDS = 15 * 60;
+
+/** How long after its `iat` a token can still pass verification with these options. */
+export function tokenAcceptanceSeconds(
+  options: Pick<TokenVerifierOptions, 'clockToleranceSeconds' | 'maxTokenAgeSeconds'>,
+): number {
+  return (
+    (options.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS) +
+    (options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS)
+  );
 }
 
 /**
@@ -110,14 +126,16 @@ export class TokenVerifier {
         algorithms: ACCESS_TOKEN_ALGORITHMS,
         typ: ACCESS_TOKEN_TYPE,
         requiredClaims: REQUIRED_CLAIMS,
-        clockTolerance: this.options.clockToleranceSeconds ?? 5,
-        maxTokenAge: this.options.maxTokenAgeSeconds ?? 15 * 60,
+        clockTolerance: this.options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
+        maxTokenAge: this.options.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS,
         currentDate: this.clock.now(),
       }));
     } catch (error) {
       throw error instanceof TokenRejectedException ? error : this.fromJoseError(error);
     }
-    return this.toAuthContext(payload);
+    const auth = this.toAuthContext(payload);
+    if (this.options.endedSessions?.refuses(auth)) throw this.refuse('session_ended', 'Session has ended');
+    return auth;
   }
 
   private readKid(token: string): unknown {
@@ -129,7 +147,7 @@ export class TokenVerifier {
   }
 
   private toAuthContext(payload: JWTPayload): AuthContext {
-    const { sub, org, role, jti, sid, name, cred, exp } = payload as JWTPayload & Record<string, unknown>;
+    const { sub, org, role, jti, sid, name, cred, iat, exp } = payload as JWTPayload & Record<string, unknown>;
     if (!isText(sub, 36) || !UUID.test(sub)) throw this.refuse('shape:sub');
     if (!isText(org, 36) || !UUID.test(org)) throw this.refuse('shape:org');
     if (!isRole(role)) throw this.refuse('shape:role');
@@ -145,6 +163,7 @@ export class TokenVerifier {
       credential: cred,
       sessionId: sid,
       tokenId: jti,
+      issuedAt: new Date((iat as number) * 1000),
       expiresAt: new Date((exp as number) * 1000),
     };
   }

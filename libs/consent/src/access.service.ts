@@ -29,7 +29,11 @@ export interface CoverageQuestion extends CoverageAsked {
 export interface AccessGrant {
   clientId: string;
   basis: AccessBasis;
-  /** What the caller's active consents cover (all of it for the care team and emergency access). */
+  /**
+   * The categories the caller's own active consents for the client cover, whatever the basis. It
+   * does not list everything for the care team or emergency access: callers give them every
+   * category because of `basis`.
+   */
   categories: readonly string[];
 }
 

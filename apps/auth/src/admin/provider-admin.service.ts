@@ -27,13 +27,13 @@ export class ProviderAdminService {
     if (!target || target.organisationId !== caller.organisationId) throw DomainException.notFound();
     if (target.id === caller.providerId) throw DomainException.invalid('An admin cannot disable their own account');
     await this.providers.disable(target.id, this.clock.now());
-    await this.sessions.revokeAll(target.id, 'disabled');
+    const sessionIds = await this.sessions.revokeAll(target.id, 'disabled');
     await this.audit.record(
       'provider.disabled',
       'success',
       { providerId: target.id, actorId: caller.providerId, organisationId: target.organisationId },
       meta,
     );
-    await this.events.emit('provider.disabled', target);
+    await this.events.emit('provider.disabled', target, sessionIds);
   }
 }

@@ -1,4 +1,5 @@
 import { AuthInitialSchema1767603600000 } from './migrations/1767603600000-auth-initial-schema.js';
+import { OutboxSessionIds1767700000000 } from './migrations/1767700000000-outbox-session-ids.js';
 import { AuthAuditEvent } from '../audit/auth-audit-event.entity.js';
 import { OutboxEvent } from '../events/outbox-event.entity.js';
 import { Invite } from '../invites/invite.entity.js';
@@ -25,4 +26,4 @@ export const authEntities = [
 ];
 
 /** Append-only, in order; never `synchronize`. */
-export const authMigrations = [AuthInitialSchema1767603600000];
+export const authMigrations = [AuthInitialSchema1767603600000, OutboxSessionIds1767700000000];

@@ -1,8 +1,13 @@
-/** What the gateway hears about sessions: it closes the provider's live sockets. */
+/**
+ * What the gateway hears about sessions: it refuses the access tokens of the sessions named, and
+ * closes the provider's live sockets.
+ */
 export interface SessionEvent {
   type: 'provider.sessions_revoked' | 'provider.disabled';
   providerId: string;
   organisationId: string;
+  /** Every session (`sid`) the event ended that may still hold a live access token. */
+  sessionIds: string[];
   /** ISO 8601. */
   at: string;
 }
@@ -20,9 +25,8 @@ export abstract class AuthEventPublisher {
 }
 
 /**
- * Without REDIS_URL nothing is pushed: the event stays an unpublished auth_outbox row.
- * The gateway side comes later (it can poll or LISTEN on the outbox, or a relay can push
- * unpublished rows to Redis); until then access tokens expire within ten minutes anyway.
+ * Without REDIS_URL nothing is pushed: the event stays an auth_outbox row, which the consult
+ * service reads from GET /internal/session-events.
  */
 export class OutboxOnlyPublisher extends AuthEventPublisher {
   async publish(): Promise<boolean> {

@@ -19,6 +19,10 @@ export class OutboxEvent {
   @Column({ name: 'occurred_at', type: 'timestamptz' })
   occurredAt: Date;
 
+  /** The sessions the event ended; null on rows from before events named them. */
+  @Column({ name: 'session_ids', type: 'uuid', array: true, nullable: true })
+  sessionIds: string[] | null;
+
   @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
   publishedAt: Date | null;
 }

@@ -23,6 +23,7 @@ describeWithRedis('RedisAuthEventPublisher (real Redis)', () => {
         type: 'provider.disabled' as const,
         providerId: 'p-1',
         organisationId: 'o-1',
+        sessionIds: ['s-1', 's-2'],
         at: '2026-01-05T09:00:00.000Z',
       };
       await expect(publisher.publish(event)).resolves.toBe(true);
@@ -45,6 +46,7 @@ describe('RedisAuthEventPublisher without a reachable Redis', () => {
           type: 'provider.sessions_revoked',
           providerId: 'p',
           organisationId: 'o',
+          sessionIds: [],
           at: new Date().toISOString(),
         }),
       ).resolves.toBe(false);

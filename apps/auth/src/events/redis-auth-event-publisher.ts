@@ -42,6 +42,7 @@ export class RedisAuthEventPublisher extends AuthEventPublisher implements OnApp
       type: event.type,
       providerId: event.providerId,
       organisationId: event.organisationId,
+      sessionIds: event.sessionIds,
       at: event.at,
     });
     // Both sides settle without rejecting: a late failure must not become an unhandled rejection.

@@ -15,7 +15,11 @@ export class SessionEventsService {
     private readonly clock: Clock,
   ) {}
 
-  async emit(type: SessionEvent['type'], provider: { id: string; organisationId: string }): Promise<void> {
+  async emit(
+    type: SessionEvent['type'],
+    provider: { id: string; organisationId: string },
+    sessionIds: string[],
+  ): Promise<void> {
     const id = randomUUID();
     const occurredAt = this.clock.now();
     await this.outbox.add({
@@ -24,12 +28,14 @@ export class SessionEventsService {
       providerId: provider.id,
       organisationId: provider.organisationId,
       occurredAt,
+      sessionIds,
       publishedAt: null,
     });
     const event: SessionEvent = {
       type,
       providerId: provider.id,
       organisationId: provider.organisationId,
+      sessionIds,
       at: occurredAt.toISOString(),
     };
     let delivered = false;

@@ -30,6 +30,12 @@ export class SessionEventDto {
   @ApiProperty({ enum: ['provider.sessions_revoked', 'provider.disabled'] }) type: string;
   @ApiProperty({ format: 'uuid' }) providerId: string;
   @ApiProperty({ format: 'uuid' }) organisationId: string;
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    description: 'The sessions (`sid`) it ended; absent on events from before they were named.',
+  })
+  sessionIds?: string[];
   @ApiProperty() at: string;
 }
 
@@ -41,9 +47,9 @@ export class SessionEventsPageDto {
 const cursorOf = (event: { occurredAt: Date; id: string }) => `${event.occurredAt.getTime()}:${event.id}`;
 
 /**
- * Logout-all and disable for a consult service that runs without Redis: it polls this feed of the
- * outbox (the same events Redis would carry) and closes the provider's sockets. Asked without a
- * position, it answers only the current one, so a gateway starting up does not replay history.
+ * Logout-all and disable for the consult service: the outbox (the same events Redis carries), which
+ * it polls, and reads at boot from a position one access-token lifetime back, to learn the sessions
+ * that ended while it was not running. Asked without a position, it answers only the current one.
  */
 @ApiTags('internal')
 @ApiBearerAuth()
@@ -69,6 +75,7 @@ export class SessionEventsController {
         type: event.type,
         providerId: event.providerId,
         organisationId: event.organisationId,
+        ...(event.sessionIds ? { sessionIds: event.sessionIds } : {}),
         at: event.occurredAt.toISOString(),
       })),
       nextAfter: events.length > 0 ? cursorOf(events[events.length - 1]) : query.after,

@@ -34,13 +34,14 @@ describe('internal session events feed', () => {
     };
   }
 
-  async function happen(type: string, at: Date) {
+  async function happen(type: string, at: Date, sessionIds: string[] | null = [randomUUID()]) {
     const event = {
       id: randomUUID(),
       type,
       providerId: randomUUID(),
       organisationId: randomUUID(),
       occurredAt: at,
+      sessionIds,
       publishedAt: null,
     };
     await t.get(OutboxRepository).add(event);
@@ -53,7 +54,7 @@ describe('internal session events feed', () => {
     expect(start).toEqual({ status: 200, body: { events: [], nextAfter: `${old.occurredAt.getTime()}:${old.id}` } });
 
     const at = new Date();
-    const first = await happen('provider.sessions_revoked', at);
+    const first = await happen('provider.sessions_revoked', at, [randomUUID(), randomUUID()]);
     const second = await happen('provider.disabled', at);
     const page = await feed(start.body.nextAfter);
     const expected = [first, second].sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -62,11 +63,24 @@ describe('internal session events feed', () => {
         type: event.type,
         providerId: event.providerId,
         organisationId: event.organisationId,
+        sessionIds: event.sessionIds,
         at: at.toISOString(),
       })),
     );
     const again = await feed(page.body.nextAfter);
     expect(again.body).toEqual({ events: [], nextAfter: page.body.nextAfter });
+  });
+
+  it('replays from a position in the past (a consult service starting up), and leaves out a list never written', async () => {
+    const from = Date.now() - 600_000;
+    const earlier = await happen('provider.sessions_revoked', new Date(from + 1_000), null);
+    const page = await feed(`${from}:00000000-0000-0000-0000-000000000000`);
+    expect(page.body.events[0]).toEqual({
+      type: 'provider.sessions_revoked',
+      providerId: earlier.providerId,
+      organisationId: earlier.organisationId,
+      at: earlier.occurredAt.toISOString(),
+    });
   });
 
   it('refuses a wrong key and a malformed position', async () => {

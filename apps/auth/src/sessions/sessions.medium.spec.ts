@@ -115,14 +115,41 @@ describe('sessions: refresh rotation, expiry, reuse, logout', () => {
     await expect(sessions.refresh(a.refreshToken, meta)).rejects.toMatchObject({ code: 'unauthenticated' });
     await expect(sessions.refresh(b.refreshToken, meta)).rejects.toMatchObject({ code: 'unauthenticated' });
     await expect(sessions.refresh(theirs.refreshToken, meta)).resolves.toHaveProperty('accessToken');
+    const ended = [await familyOf(a), await familyOf(b)];
     expect(t.publisher.events.at(-1)).toEqual({
       type: 'provider.sessions_revoked',
       providerId: provider.id,
       organisationId: provider.organisationId,
+      sessionIds: expect.arrayContaining(ended),
       at: t.clock.now().toISOString(),
     });
+    expect(t.publisher.events.at(-1)?.sessionIds).not.toContain(await familyOf(theirs));
     const outbox = await db.dataSource.query(`SELECT * FROM auth_outbox WHERE type = 'provider.sessions_revoked'`);
-    expect(outbox).toEqual([expect.objectContaining({ provider_id: provider.id, published_at: expect.any(Date) })]);
+    expect(outbox).toEqual([
+      expect.objectContaining({
+        provider_id: provider.id,
+        session_ids: t.publisher.events.at(-1)?.sessionIds,
+        published_at: expect.any(Date),
+      }),
+    ]);
+  });
+
+  it('logout-all names every session that may still hold a live access token, and no other', async () => {
+    const someone = await createProvider(t, { email: 'named@clinic.test', organisationId: provider.organisationId });
+    const longGone = await sessions.start(someone);
+    const longGoneId = await familyOf(longGone);
+    await sessions.logout(longGone.refreshToken, meta);
+    // Its last access token expired ten minutes after the logout.
+    t.clock.advance(minutes(12));
+    const loggedOut = await sessions.start(someone);
+    await sessions.logout(loggedOut.refreshToken, meta);
+    const refreshed = await sessions.refresh((await sessions.start(someone)).refreshToken, meta);
+    const idle = await sessions.start(someone);
+    await sessions.logoutAll({ ...contextOf(someone), sessionId: await familyOf(idle) }, meta);
+    const named = t.publisher.events.at(-1)?.sessionIds ?? [];
+    const expected = [await familyOf(loggedOut), await familyOf(refreshed), await familyOf(idle)];
+    expect([...named].sort()).toEqual(expected.sort());
+    expect(named).not.toContain(longGoneId);
   });
 
   it('disable revokes every session, blocks refresh and publishes provider.disabled', async () => {
@@ -141,6 +168,7 @@ describe('sessions: refresh rotation, expiry, reuse, logout', () => {
       type: 'provider.disabled',
       providerId: target.id,
       organisationId: provider.organisationId,
+      sessionIds: [await familyOf(tokens as SessionTokens)],
     });
     const [audit] = await db.dataSource.query(`SELECT * FROM auth_audit_events WHERE type = 'provider.disabled'`);
     expect(audit).toMatchObject({ provider_id: target.id, actor_id: admin.id, outcome: 'success' });

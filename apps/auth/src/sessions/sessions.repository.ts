@@ -57,12 +57,25 @@ export class SessionsRepository {
     return result.affected === 1;
   }
 
-  /** Revokes every live family of the provider; returns how many. */
-  async revokeAllForProvider(providerId: string, now: Date, reason: string): Promise<number> {
-    const result = await this.families.update(
-      { providerId, revokedAt: IsNull() },
-      { revokedAt: now, revokedReason: reason },
-    );
-    return result.affected ?? 0;
+  /**
+   * Revokes every live family of the provider, and answers the ids of those that may still hold an
+   * access token issued after `tokensSince`: revoked now or since then, and not past their absolute
+   * expiry before it (nothing refreshes after that). One statement, so a family a concurrent
+   * refresh is still rotating is among those revoked here, and listed.
+   */
+  async endAllForProvider(providerId: string, now: Date, reason: string, tokensSince: Date): Promise<string[]> {
+    const rows = (await this.dataSource.query(
+      `WITH revoked AS (
+         UPDATE session_families SET revoked_at = $2, revoked_reason = $3
+          WHERE provider_id = $1 AND revoked_at IS NULL
+         RETURNING id, absolute_expires_at
+       )
+       SELECT id FROM revoked WHERE absolute_expires_at > $4
+       UNION
+       SELECT id FROM session_families
+        WHERE provider_id = $1 AND revoked_at > $4 AND absolute_expires_at > $4`,
+      [providerId, now, reason, tokensSince],
+    )) as { id: string }[];
+    return rows.map((row) => row.id);
   }
 }

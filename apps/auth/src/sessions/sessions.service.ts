@@ -8,6 +8,7 @@ import type { Provider } from '../providers/provider.entity.js';
 import { ProvidersRepository } from '../providers/providers.repository.js';
 import type { RequestMeta } from '../shared/request-meta.js';
 import { randomSecret, sha256Hex } from '../shared/secrets.js';
+import { AUTH_POLICY } from '../config/auth-config.js';
 import { AccessTokenService } from '../tokens/access-token.service.js';
 import { familyAbsoluteExpiry, refreshRefusal, refreshTokenExpiry } from './session-lifetime.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -17,6 +18,9 @@ export interface SessionTokens {
   refreshToken: string;
   expiresIn: number;
 }
+
+/** Allowance for the clocks of several auth-service processes disagreeing. */
+const CLOCK_MARGIN_SECONDS = 60;
 
 const REFUSED = () => DomainException.unauthenticated('Refresh token is invalid or expired');
 
@@ -115,24 +119,30 @@ export class SessionsService {
       );
   }
 
-  /** Ends every session of the caller and tells the gateway to close their sockets. */
+  /** Ends every session of the caller and tells the gateway to refuse their tokens and close their sockets. */
   async logoutAll(caller: AuthContext, meta: RequestMeta): Promise<void> {
-    await this.sessions.revokeAllForProvider(caller.providerId, this.clock.now(), 'logout_all');
+    const sessionIds = await this.revokeAll(caller.providerId, 'logout_all');
     await this.audit.record(
       'logout_all',
       'success',
       { providerId: caller.providerId, organisationId: caller.organisationId, sessionId: caller.sessionId },
       meta,
     );
-    await this.events.emit('provider.sessions_revoked', {
-      id: caller.providerId,
-      organisationId: caller.organisationId,
-    });
+    await this.events.emit(
+      'provider.sessions_revoked',
+      { id: caller.providerId, organisationId: caller.organisationId },
+      sessionIds,
+    );
   }
 
-  /** Revokes every session of a provider (account disabled); the caller publishes the event. */
-  async revokeAll(providerId: string, reason: string): Promise<number> {
-    return this.sessions.revokeAllForProvider(providerId, this.clock.now(), reason);
+  /**
+   * Revokes every session of a provider, and answers those whose access tokens may still be live,
+   * for the event the caller publishes: the consult service refuses exactly those.
+   */
+  async revokeAll(providerId: string, reason: string): Promise<string[]> {
+    const now = this.clock.now();
+    const tokensSince = new Date(now.getTime() - (AUTH_POLICY.accessTokenTtlSeconds + CLOCK_MARGIN_SECONDS) * 1000);
+    return this.sessions.endAllForProvider(providerId, now, reason, tokensSince);
   }
 
   /** Whether the session behind an access token is still live (not logged out, revoked or expired). */

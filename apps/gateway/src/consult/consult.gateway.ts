@@ -25,6 +25,7 @@ import {
   type AuthenticatedSocketData,
   Authenticated,
   createSocketAuthMiddleware,
+  EndedSessions,
   TokenVerifier,
 } from '@sharedcare/auth';
 import { Clock, createValidationPipe, SystemClock, WsContractFilter } from '@sharedcare/common';
@@ -33,7 +34,8 @@ import { type ConsultEvent, ConsultEvents, MessagesService } from '@sharedcare/c
 import { DirectoryService } from '@sharedcare/directory';
 import { mapMessage } from '../threads/threads.dto.js';
 import { ConsultTelemetry } from './consult-telemetry.js';
-import { type AuthSessionEvent, RedisScaleOut } from './redis-scale-out.js';
+import { RedisScaleOut } from './redis-scale-out.js';
+import type { AuthSessionEvent } from './session-event.js';
 import { SessionEventsPoll } from './session-events-poll.js';
 import {
   MessageAcknowledgeEvent,
@@ -103,6 +105,7 @@ export class ConsultGateway
     private readonly consultEvents: ConsultEvents,
     private readonly consentEvents: ConsentEvents,
     private readonly telemetry: ConsultTelemetry,
+    private readonly endedSessions: EndedSessions,
     @Optional() private readonly clock: Clock = new SystemClock(),
     @Optional() private readonly scaleOut?: RedisScaleOut,
     @Optional() private readonly sessionPoll?: SessionEventsPoll,
@@ -118,7 +121,8 @@ export class ConsultGateway
       this.consultEvents.subscribe((event) => this.fanOut(event)),
       this.consentEvents.subscribe((event) => void this.onConsentEvent(event)),
     );
-    // Session events come through Redis when several processes share it, else from the auth service's feed.
+    // Session events come through Redis when several processes share it, and from the auth service's
+    // feed in any case (without Redis, or as the backstop for what Redis lost); both may deliver one.
     void this.scaleOut?.onSessionEvent((event) => void this.onSessionEvent(event));
     this.sessionPoll?.onSessionEvent((event) => void this.onSessionEvent(event));
     this.lapseCheckedUpTo = this.clock.now();
@@ -339,16 +343,24 @@ export class ConsultGateway
   }
 
   /**
-   * Logout-all and account disable (the auth service, through Redis) end the provider's live
-   * sessions at once; every process hears the event, so each closes its own sockets. A disabled
-   * account is also marked in the directory, which every access decision reads.
+   * Logout-all and account disable end the provider's sessions at once; every process hears the
+   * event (its source has already put the sessions in EndedSessions, which every token check
+   * reads), so each closes its own sockets of those sessions: all of a disabled provider's, only
+   * the ended ones on logout-all, so a repeated or replayed event spares a login made since. A
+   * disabled account is also marked in the directory, which every access decision reads.
    */
   private async onSessionEvent(event: AuthSessionEvent): Promise<void> {
     try {
       if (event.type === 'provider.disabled') await this.directory.markDisabled(event.providerId);
-      const sockets = this.namespace.local.in(providerRoom(event.providerId));
-      sockets.emit('session.expired');
-      sockets.disconnectSockets(true);
+      // This process's own sockets in the room (a copy: disconnecting leaves it).
+      for (const socketId of [...(this.namespace.adapter.rooms.get(providerRoom(event.providerId)) ?? [])]) {
+        const socket = this.namespace.sockets.get(socketId);
+        const { auth } = (socket?.data ?? {}) as Partial<AuthenticatedSocketData>;
+        if (!socket || !auth) continue;
+        if (event.type !== 'provider.disabled' && !this.endedSessions.refuses(auth)) continue;
+        socket.emit('session.expired');
+        socket.disconnect(true);
+      }
     } catch (error) {
       this.logger.error(
         { type: event.type, error: error instanceof Error ? error.name : 'unknown' },

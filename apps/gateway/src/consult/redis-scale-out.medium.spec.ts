@@ -23,8 +23,9 @@ function next<T = Json>(socket: ClientSocket, event: string): Promise<T> {
   return new Promise((resolve) => socket.once(event, (payload: T) => resolve(payload)));
 }
 
-async function connect(gateway: TestGateway, provider: TestProvider): Promise<ClientSocket> {
-  const socket = gateway.socket({ auth: { token: await gateway.issuer.mint({ claims: { ...provider } }) } });
+async function connect(gateway: TestGateway, provider: TestProvider, sid?: string): Promise<ClientSocket> {
+  const claims = { ...provider, ...(sid ? { sid } : {}) };
+  const socket = gateway.socket({ auth: { token: await gateway.issuer.mint({ claims }) } });
   expect(await connectOutcome(socket)).toEqual({ connected: true });
   return socket;
 }
@@ -107,48 +108,76 @@ const redisUrl = process.env.REDIS_URL;
     dana.disconnect();
   });
 
-  it('closes a provider’s sockets on every process when the auth service reports logout-all', async () => {
-    const onFirst = await connect(first, psychiatrist);
-    const onSecond = await connect(second, psychiatrist);
-    const expired = [next(onFirst, 'session.expired'), next(onSecond, 'session.expired')];
-    const closed = [next(onFirst, 'disconnect'), next(onSecond, 'disconnect')];
+  /** Publishes a session event on the auth service's channel, as the auth service does. */
+  async function publish(event: Record<string, unknown>): Promise<void> {
     const publisher = createClient({ url: redisUrl });
     await publisher.connect();
     try {
-      const event = {
-        type: 'provider.sessions_revoked',
-        providerId: psychiatrist.sub,
-        organisationId: org,
-        at: new Date().toISOString(),
-      };
-      await publisher.publish(AUTH_EVENTS_CHANNEL, JSON.stringify(event));
-      await Promise.all([...expired, ...closed]);
+      await publisher.publish(AUTH_EVENTS_CHANNEL, JSON.stringify({ organisationId: org, ...event }));
     } finally {
       await publisher.close();
     }
+  }
+
+  /** GET /api/me on `gateway` with `token`: its status and error code, if any. */
+  async function me(gateway: TestGateway, token: string): Promise<{ status: number; code?: string }> {
+    const response = await fetch(`${gateway.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await response.json()) as Json;
+    return { status: response.status, code: body.error?.code as string | undefined };
+  }
+
+  it('on logout-all, closes the ended session’s sockets on every process and refuses its token everywhere; a new session stays', async () => {
+    const [ended, fresh] = [randomUUID(), randomUUID()];
+    const oldToken = await first.issuer.mint({ claims: { ...psychiatrist, sid: ended } });
+    const onFirst = await connect(first, psychiatrist, ended);
+    const onSecond = await connect(second, psychiatrist, ended);
+    const kept = await connect(second, psychiatrist, fresh);
+    const expired = [next(onFirst, 'session.expired'), next(onSecond, 'session.expired')];
+    const closed = [next(onFirst, 'disconnect'), next(onSecond, 'disconnect')];
+    await publish({
+      type: 'provider.sessions_revoked',
+      providerId: psychiatrist.sub,
+      sessionIds: [ended],
+      at: new Date().toISOString(),
+    });
+    await Promise.all([...expired, ...closed]);
     expect(onFirst.connected || onSecond.connected).toBe(false);
+    for (const gateway of [first, second]) {
+      expect(await me(gateway, oldToken)).toEqual({ status: 401, code: 'unauthenticated' });
+      const reconnect = gateway.socket({ auth: { token: oldToken } });
+      const outcome = await connectOutcome(reconnect);
+      expect(outcome.connected === false && outcome.error.data).toEqual({
+        code: 'unauthenticated',
+        message: 'Session has ended',
+      });
+    }
+    // The session the event did not name: its socket still answers, its tokens still pass.
+    expect(kept.connected).toBe(true);
+    expect(await kept.emitWithAck('thread.leave', { threadId: randomUUID() })).toEqual({ ok: true });
+    const freshToken = await first.issuer.mint({ claims: { ...psychiatrist, sid: fresh } });
+    for (const gateway of [first, second]) expect((await me(gateway, freshToken)).status).toBe(200);
+    kept.disconnect();
   });
 
   it('refuses a disabled provider everywhere at once', async () => {
     const { clientId } = await sharedThread(first);
     const call = apiAs(second);
     expect((await call(psychiatrist, 'GET', `/clients/${clientId}`)).status).toBe(200);
-    const socket = await connect(second, psychiatrist);
-    const closed = next(socket, 'disconnect');
-    const publisher = createClient({ url: redisUrl });
-    await publisher.connect();
-    try {
-      const event = {
-        type: 'provider.disabled',
-        providerId: psychiatrist.sub,
-        organisationId: org,
-        at: new Date().toISOString(),
-      };
-      await publisher.publish(AUTH_EVENTS_CHANNEL, JSON.stringify(event));
-      await closed;
-    } finally {
-      await publisher.close();
-    }
+    const session = randomUUID();
+    const socket = await connect(second, psychiatrist, session);
+    // A socket of a session the event does not name goes too: the account is what ended.
+    const unnamed = await connect(first, psychiatrist, randomUUID());
+    const closed = [next(socket, 'disconnect'), next(unnamed, 'disconnect')];
+    await publish({
+      type: 'provider.disabled',
+      providerId: psychiatrist.sub,
+      sessionIds: [session],
+      at: new Date().toISOString(),
+    });
+    await Promise.all(closed);
+    // The directory refuses any token of theirs, the session ended refuses its own.
     expect((await call(psychiatrist, 'GET', `/clients/${clientId}`)).status).toBe(404);
+    const ended = await first.issuer.mint({ claims: { ...psychiatrist, sid: session } });
+    expect(await me(first, ended)).toEqual({ status: 401, code: 'unauthenticated' });
   });
 });

@@ -1,26 +1,15 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient, type RedisClientType } from 'redis';
+import type { EndedSessions } from '@sharedcare/auth';
+import { type AuthSessionEvent, parseSessionEvent, sessionEndOf } from './session-event.js';
 
 /** The auth service's channel for logout-all and account disable (apps/auth AUTH_EVENTS_CHANNEL). */
 export const AUTH_EVENTS_CHANNEL = 'sharedcare:auth-events';
 
-export interface AuthSessionEvent {
-  type: 'provider.sessions_revoked' | 'provider.disabled';
-  providerId: string;
-  organisationId: string;
-  at: string;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function parseSessionEvent(message: string): AuthSessionEvent | undefined {
+function parseMessage(message: string): AuthSessionEvent | undefined {
   try {
-    const event = JSON.parse(message) as Partial<AuthSessionEvent>;
-    const known = event.type === 'provider.sessions_revoked' || event.type === 'provider.disabled';
-    return known && typeof event.providerId === 'string' && UUID.test(event.providerId)
-      ? (event as AuthSessionEvent)
-      : undefined;
+    return parseSessionEvent(JSON.parse(message));
   } catch {
     return undefined;
   }
@@ -74,7 +63,11 @@ export class RedisScaleOut implements OnApplicationShutdown {
   private readonly events: RedisClientType;
   private warned = false;
 
-  constructor(url: string) {
+  /** `endedSessions` is filled with every session event before listeners hear of it. */
+  constructor(
+    url: string,
+    private readonly endedSessions?: EndedSessions,
+  ) {
     const options = {
       url,
       commandsQueueMaxLength: 10_000,
@@ -104,8 +97,10 @@ export class RedisScaleOut implements OnApplicationShutdown {
   async onSessionEvent(listener: (event: AuthSessionEvent) => void): Promise<void> {
     await this.events
       .subscribe(AUTH_EVENTS_CHANNEL, (message: string) => {
-        const event = parseSessionEvent(message);
-        if (event) listener(event);
+        const event = parseMessage(message);
+        if (!event) return;
+        this.endedSessions?.end(sessionEndOf(event));
+        listener(event);
       })
       .catch(() => this.warnOnce('SubscribeFailed'));
   }

@@ -65,6 +65,7 @@ export class DemoSeedService implements OnApplicationBootstrap {
       credential: provider.credential,
       sessionId: 'demo-seed',
       tokenId: 'demo-seed',
+      issuedAt: this.clock.now(),
       expiresAt: this.clock.now(),
       origin: { ip: 'demo-seed', userAgent: null },
     };
