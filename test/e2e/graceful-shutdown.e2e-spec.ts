@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { demoLogin } from '../support/demo.js';
+import { scrape, valueOf } from '../support/metrics.js';
 import { freePort, type Platform, type RunningService, startPlatform, startService } from '../support/services.js';
 
 const redisUrl = process.env.REDIS_URL;
@@ -147,15 +148,17 @@ function exitOf(service: RunningService): Promise<{ code: number | null; signal:
         headers,
         body: JSON.stringify(overRest),
       });
-      // Polling the server's view of its sessions: there is no event to wait on for a lock wait.
-      // (Inside a transaction the view is a snapshot, hence the clear.)
-      for (let waiting = 0; waiting < 2;) {
+      // One send's transaction waits for the lock; the other waits to go in the next group commit.
+      // Polled (there is no event for a lock wait): PostgreSQL's view of its sessions (inside a
+      // transaction a snapshot, hence the clear) and A's queue of sends, from its metrics.
+      for (let inFlight = false; !inFlight;) {
         await lock.query('SELECT pg_stat_clear_snapshot()');
         const { rows } = await lock.query<{ waiting: number }>(
           `SELECT count(*)::int AS waiting FROM pg_stat_activity
           WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
         );
-        waiting = rows[0].waiting;
+        const queued = valueOf((await scrape(a.metricsUrl)).samples, 'sharedcare_message_sends_waiting');
+        inFlight = rows[0].waiting === 1 && queued === 1;
       }
 
       const stopping = logged(a, 'Consult service stopping');

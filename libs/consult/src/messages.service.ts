@@ -91,6 +91,11 @@ export class MessagesService {
     private readonly clock: Clock,
   ) {}
 
+  /** Sends waiting for the group-commit batch being written (a metric). */
+  get sendsWaiting(): number {
+    return this.appender.waiting;
+  }
+
   /**
    * Stores a message once per `clientMessageId`. A `referral` opening opens a referral (`sent`); a
    * follow-up moves the referral it names, in the same transaction as the message, or neither is

@@ -89,9 +89,10 @@ export class ConsultTelemetry {
 
   /**
    * Instruments a namespace: call once, after its authentication middleware. `gateway` names the
-   * events counted by name; any other name is counted as `other`.
+   * events counted by name; any other name is counted as `other`. `sendsWaiting` reads the
+   * group-commit queue.
    */
-  instrument(namespace: Namespace, gateway: object): void {
+  instrument(namespace: Namespace, gateway: object, sendsWaiting: () => number): void {
     this.events = new Set(subscribedEvents(gateway));
     for (const event of [...this.events, OTHER_LABEL]) this.eventsReceived.inc({ event }, 0);
     new Gauge({
@@ -100,6 +101,14 @@ export class ConsultTelemetry {
       registers: [this.metrics.registry],
       collect() {
         this.set(namespace.sockets.size);
+      },
+    });
+    new Gauge({
+      name: 'sharedcare_message_sends_waiting',
+      help: 'Sends waiting for the group-commit batch being written to commit (then they go together).',
+      registers: [this.metrics.registry],
+      collect() {
+        this.set(sendsWaiting());
       },
     });
     namespace.use((socket, next) => {

@@ -116,7 +116,7 @@ export class ConsultGateway
 
   afterInit(namespace: Namespace): void {
     namespace.use(this.telemetry.countingRefusals(createSocketAuthMiddleware(this.verifier)));
-    this.telemetry.instrument(namespace, this);
+    this.telemetry.instrument(namespace, this, () => this.messages.sendsWaiting);
     this.unsubscribe.push(
       this.consultEvents.subscribe((event) => this.fanOut(event)),
       this.consentEvents.subscribe((event) => void this.onConsentEvent(event)),
