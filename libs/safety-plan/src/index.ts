@@ -1,0 +1,1 @@
+export * from './safety-plan-document.js';
