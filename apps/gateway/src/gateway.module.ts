@@ -17,6 +17,7 @@ import { ConsentModule } from '@sharedcare/consent';
 import { ConsultModule } from '@sharedcare/consult';
 import { ClientKeyringModule } from '@sharedcare/crypto';
 import { DirectoryModule } from '@sharedcare/directory';
+import { SafetyPlanModule } from '@sharedcare/safety-plan';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditedRefusals } from './audit/audited-refusals.js';
 import type { GatewayConfig } from './config/gateway-config.js';
@@ -30,6 +31,7 @@ import { HealthController } from './health/health.controller.js';
 import { HealthRepository } from './health/health.repository.js';
 import { CareRecordController } from './care-record/care-record.controller.js';
 import { FhirController } from './fhir/fhir.controller.js';
+import { SafetyPlanController } from './safety-plan/safety-plan.controller.js';
 import { ClientsController } from './clients/clients.controller.js';
 import { ConsentsController } from './clients/consents.controller.js';
 import { DEMO_SEED_ENABLED, DemoSeedService } from './demo/demo-seed.service.js';
@@ -81,6 +83,7 @@ export class GatewayModule {
     });
     const consult = ConsultModule.register({ clock, imports: [audit, keyring, directory, consent] });
     const careRecord = CareRecordModule.register({ clock, imports: [audit, keyring, consent] });
+    const safetyPlan = SafetyPlanModule.register({ clock, imports: [audit, keyring, consent] });
     return {
       module: GatewayModule,
       imports: [
@@ -112,6 +115,7 @@ export class GatewayModule {
         MetricsModule.forRoot({ listen: config.metrics, transports: ['http', 'socket'] }),
         ConsultTelemetryModule,
         careRecord,
+        safetyPlan,
       ],
       controllers: [
         HealthController,
@@ -122,6 +126,7 @@ export class GatewayModule {
         ThreadsController,
         CareRecordController,
         FhirController,
+        SafetyPlanController,
         AuditController,
       ],
       providers: [
