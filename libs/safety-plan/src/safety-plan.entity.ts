@@ -1,11 +1,16 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn, Unique } from 'typeorm';
 
 /**
  * One acknowledged change to a client's safety plan: a Yjs update, sealed under the client's
  * key, with who made it, when, and which sections it touched (the change log reads these).
  */
 @Entity({ name: 'safety_plan_updates' })
+@Unique('UQ_safety_plan_updates_id', ['id'])
 export class SafetyPlanUpdate {
+  /** Made before the update is sealed, which binds the sealed value to this row. */
+  @Column({ type: 'uuid' })
+  id: string;
+
   @PrimaryColumn({ name: 'client_id', type: 'uuid' })
   clientId: string;
 

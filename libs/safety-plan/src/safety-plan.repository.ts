@@ -19,15 +19,13 @@ export class SafetyPlanRepository {
     });
   }
 
-  latestSnapshot(clientId: string, manager?: EntityManager): Promise<SafetyPlanSnapshot | null> {
-    return (manager ?? this.dataSource.manager)
-      .getRepository(SafetyPlanSnapshot)
-      .findOne({ where: { clientId }, order: { seq: 'DESC' } });
+  latestSnapshot(clientId: string): Promise<SafetyPlanSnapshot | null> {
+    return this.dataSource.getRepository(SafetyPlanSnapshot).findOne({ where: { clientId }, order: { seq: 'DESC' } });
   }
 
   /** The client's updates after `afterSeq`, in order. */
-  updatesAfter(clientId: string, afterSeq: number, manager?: EntityManager): Promise<SafetyPlanUpdate[]> {
-    return (manager ?? this.dataSource.manager)
+  updatesAfter(clientId: string, afterSeq: number): Promise<SafetyPlanUpdate[]> {
+    return this.dataSource
       .getRepository(SafetyPlanUpdate)
       .createQueryBuilder('update')
       .where('update.clientId = :clientId AND update.seq > :afterSeq', { clientId, afterSeq })
@@ -39,8 +37,18 @@ export class SafetyPlanRepository {
     await manager.insert(SafetyPlanUpdate, update);
   }
 
-  async insertSnapshotWithin(manager: EntityManager, snapshot: SafetyPlanSnapshot): Promise<void> {
-    await manager.insert(SafetyPlanSnapshot, snapshot);
+  /** The last stored sequence of the client's plan (0 before any), read under the plan's lock. */
+  async lastSeqWithin(manager: EntityManager, clientId: string): Promise<number> {
+    const [row] = (await manager.query(
+      `SELECT coalesce(max("seq"), 0)::int AS "seq" FROM "safety_plan_updates" WHERE "client_id" = $1`,
+      [clientId],
+    )) as { seq: number }[];
+    return row.seq;
+  }
+
+  /** A snapshot; one already written for the same sequence is kept. */
+  async insertSnapshot(snapshot: SafetyPlanSnapshot): Promise<void> {
+    await this.dataSource.createQueryBuilder().insert().into(SafetyPlanSnapshot).values(snapshot).orIgnore().execute();
   }
 
   /** The change log, newest first, before `beforeSeq` when given; without the sealed updates. */
@@ -48,7 +56,7 @@ export class SafetyPlanRepository {
     const query = this.dataSource
       .getRepository(SafetyPlanUpdate)
       .createQueryBuilder('update')
-      .select(['update.clientId', 'update.seq', 'update.authorId', 'update.createdAt', 'update.sections'])
+      .select(['update.id', 'update.clientId', 'update.seq', 'update.authorId', 'update.createdAt', 'update.sections'])
       .where('update.clientId = :clientId', { clientId })
       .orderBy('update.seq', 'DESC')
       .limit(limit);

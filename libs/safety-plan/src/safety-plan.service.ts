@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
 import { AuditService, callerEntry } from '@sharedcare/audit';
 import type { AuthContext } from '@sharedcare/auth';
 import { Clock, DomainException } from '@sharedcare/common';
 import { type AccessGrant, AccessService } from '@sharedcare/consent';
 import { ClientKeyring } from '@sharedcare/crypto';
-import type { EntityManager } from 'typeorm';
 import * as Y from 'yjs';
 import {
   createPlanDocument,
@@ -22,8 +22,10 @@ export const SNAPSHOT_EVERY = 100;
 /** Plans kept in memory per process; the least recently used is dropped (it reloads from the database). */
 const CACHED_PLANS = 500;
 const MAX_CHANGES_PAGE = 100;
+/** Tries at storing one update while other processes keep changing the same plan. */
+const MAX_ATTEMPTS = 5;
 
-const updateContext = (seq: number) => `safety_plan.update:${seq}`;
+const updateContext = (updateId: string) => `safety_plan.update:${updateId}`;
 const snapshotContext = (seq: number) => `safety_plan.snapshot:${seq}`;
 
 interface LoadedPlan {
@@ -55,11 +57,13 @@ export interface PlanChange {
  * The shared safety plan (DESIGN.md, The safety plan): one Yjs document per client, kept in
  * memory while in use and rebuilt from the latest snapshot plus the updates after it. An update
  * is checked on a copy, then stored sealed with its audit record in one transaction, and only
- * then applied here and acknowledged; other processes catch up from the database under the
- * plan's lock, so every check sees every acknowledged change.
+ * then applied here and acknowledged. The transaction holds the plan's lock and goes ahead only
+ * if no other process stored a change since this one caught up, so every check sees every
+ * acknowledged change.
  */
 @Injectable()
 export class SafetyPlanService {
+  private readonly logger = new Logger(SafetyPlanService.name);
   private readonly plans = new Map<string, LoadedPlan>();
   /** Per client, the tail of the work on its plan in this process: one thing at a time. */
   private readonly queues = new Map<string, Promise<unknown>>();
@@ -105,51 +109,71 @@ export class SafetyPlanService {
     const grant = await this.require(auth, 'safety_plan.edit', clientId);
     const id = grant.clientId;
     return this.serialised(id, async () => {
-      const accepted = await this.repository.lockedTransaction(id, async (manager) => {
-        const plan = await this.caughtUp(id, manager);
-        const next = checked(plan.doc, update);
-        const sections = sectionsChanged(planToJson(plan.doc), planToJson(next));
-        const seq = plan.seq + 1;
-        const createdAt = this.clock.now();
-        await this.repository.insertUpdateWithin(manager, {
-          clientId: id,
-          seq,
-          authorId: auth.providerId,
-          createdAt,
-          sections,
-          updateSealed: await this.keyring.encryptForClient(id, Buffer.from(update), updateContext(seq)),
-        });
-        if (seq % SNAPSHOT_EVERY === 0) {
-          const state = Buffer.from(Y.encodeStateAsUpdate(next));
-          await this.repository.insertSnapshotWithin(manager, {
+      for (let attempt = 1; ; attempt++) {
+        // Keys are read outside the transaction: the embedded database has one connection, and
+        // the keyring may need it.
+        const plan = await this.caughtUp(id);
+        const updateId = randomUUID();
+        const updateSealed = await this.keyring.encryptForClient(id, Buffer.from(update), updateContext(updateId));
+        const accepted = await this.repository.lockedTransaction(id, async (manager) => {
+          // Another process stored a change since: catch up and check again.
+          if ((await this.repository.lastSeqWithin(manager, id)) !== plan.seq) return null;
+          const next = checked(plan.doc, update);
+          const sections = sectionsChanged(planToJson(plan.doc), planToJson(next));
+          const seq = plan.seq + 1;
+          await this.repository.insertUpdateWithin(manager, {
+            id: updateId,
             clientId: id,
             seq,
-            createdAt,
-            stateSealed: await this.keyring.encryptForClient(id, state, snapshotContext(seq)),
+            authorId: auth.providerId,
+            createdAt: this.clock.now(),
+            sections,
+            updateSealed,
           });
+          await this.audit.recordWithin(
+            manager,
+            callerEntry(auth, {
+              action: 'safety_plan.update',
+              resourceType: 'client',
+              resourceId: id,
+              clientId: id,
+              category: 'safety_plan',
+              outcome: 'success',
+              details: { basis: grant.basis, seq, sections },
+            }),
+          );
+          return { clientId: id, seq, sections };
+        });
+        if (!accepted) {
+          if (attempt >= MAX_ATTEMPTS) throw DomainException.conflict('The plan is changing too fast; try again');
+          continue;
         }
-        await this.audit.recordWithin(
-          manager,
-          callerEntry(auth, {
-            action: 'safety_plan.update',
-            resourceType: 'client',
-            resourceId: id,
-            clientId: id,
-            category: 'safety_plan',
-            outcome: 'success',
-            details: { basis: grant.basis, seq, sections },
-          }),
-        );
-        return { clientId: id, seq, sections };
-      });
-      // Committed: now this process's copy may move on.
-      const plan = this.plans.get(id);
-      if (plan && plan.seq === accepted.seq - 1) {
+        // Committed: now this process's copy may move on.
         Y.applyUpdate(plan.doc, update);
         plan.seq = accepted.seq;
+        if (accepted.seq % SNAPSHOT_EVERY === 0) await this.snapshot(id, plan);
+        return accepted;
       }
-      return accepted;
     });
+  }
+
+  /** Compaction: loading reads the latest snapshot and only the updates after it. */
+  private async snapshot(clientId: string, plan: LoadedPlan): Promise<void> {
+    try {
+      const state = Buffer.from(Y.encodeStateAsUpdate(plan.doc));
+      await this.repository.insertSnapshot({
+        clientId,
+        seq: plan.seq,
+        createdAt: this.clock.now(),
+        stateSealed: await this.keyring.encryptForClient(clientId, state, snapshotContext(plan.seq)),
+      });
+    } catch (error) {
+      // The change is stored either way; the next load reads a few more updates.
+      this.logger.warn(
+        { clientId, error: error instanceof Error ? error.name : 'unknown' },
+        'plan snapshot not written',
+      );
+    }
   }
 
   /** Who changed which sections when, newest first, `before` a sequence for the next page. */
@@ -197,11 +221,11 @@ export class SafetyPlanService {
   }
 
   /** The plan with every stored update applied (loaded on first use; other processes' updates read since). */
-  private async caughtUp(clientId: string, manager?: EntityManager): Promise<LoadedPlan> {
+  private async caughtUp(clientId: string): Promise<LoadedPlan> {
     let plan = this.plans.get(clientId);
     if (!plan) {
       plan = { doc: createPlanDocument(), seq: 0 };
-      const snapshot = await this.repository.latestSnapshot(clientId, manager);
+      const snapshot = await this.repository.latestSnapshot(clientId);
       if (snapshot) {
         const state = await this.keyring.decryptForClient(
           clientId,
@@ -212,8 +236,8 @@ export class SafetyPlanService {
         plan.seq = snapshot.seq;
       }
     }
-    for (const row of await this.repository.updatesAfter(clientId, plan.seq, manager)) {
-      Y.applyUpdate(plan.doc, await this.keyring.decryptForClient(clientId, row.updateSealed, updateContext(row.seq)));
+    for (const row of await this.repository.updatesAfter(clientId, plan.seq)) {
+      Y.applyUpdate(plan.doc, await this.keyring.decryptForClient(clientId, row.updateSealed, updateContext(row.id)));
       plan.seq = row.seq;
     }
     this.plans.delete(clientId);

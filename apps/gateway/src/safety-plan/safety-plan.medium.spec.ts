@@ -171,6 +171,28 @@ describe('the shared safety plan', () => {
     for (const editor of [dana, sam]) editor.socket.disconnect();
   });
 
+  it('answers a printable page, everything escaped, to a browser asking for HTML', async () => {
+    const dana = await joinPlan(await connect(therapist), clientId);
+    expect(
+      await editPlan(dana, (s) => s.get('environment_safety')!.push([planItem({ text: '<b>Lock</b> the cabinet' })])),
+    ).toMatchObject({ ok: true });
+    const token = await gateway.issuer.mint({ claims: { ...psychiatrist } });
+    const page = await fetch(`${gateway.url}/api/clients/${clientId}/safety-plan`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+    });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'");
+    const html = await page.text();
+    expect(html).toContain('&lt;b&gt;Lock&lt;/b&gt; the cabinet');
+    expect(html).not.toContain('<b>Lock');
+    const json = await fetch(`${gateway.url}/api/clients/${clientId}/safety-plan`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json, text/html' },
+    });
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    dana.socket.disconnect();
+  });
+
   it('gives outsiders, consent recipients without safety_plan and admins not_found everywhere', async () => {
     const update = planUpdate(new Y.Doc(), () => undefined);
     for (const provider of [outsider, primaryCare]) {

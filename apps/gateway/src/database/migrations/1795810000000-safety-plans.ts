@@ -10,7 +10,7 @@ export class SafetyPlans1795810000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
-      `CREATE TABLE "safety_plan_updates" ("client_id" uuid NOT NULL, "seq" integer NOT NULL, "author_id" uuid NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, "sections" character varying(32) array NOT NULL, "update_sealed" text NOT NULL, CONSTRAINT "PK_safety_plan_updates" PRIMARY KEY ("client_id", "seq"))`,
+      `CREATE TABLE "safety_plan_updates" ("id" uuid NOT NULL, "client_id" uuid NOT NULL, "seq" integer NOT NULL, "author_id" uuid NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, "sections" character varying(32) array NOT NULL, "update_sealed" text NOT NULL, CONSTRAINT "UQ_safety_plan_updates_id" UNIQUE ("id"), CONSTRAINT "PK_safety_plan_updates" PRIMARY KEY ("client_id", "seq"))`,
     );
     await queryRunner.query(
       `CREATE TABLE "safety_plan_snapshots" ("client_id" uuid NOT NULL, "seq" integer NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, "state_sealed" text NOT NULL, CONSTRAINT "PK_safety_plan_snapshots" PRIMARY KEY ("client_id", "seq"))`,
