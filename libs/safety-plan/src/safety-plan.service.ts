@@ -243,8 +243,8 @@ export class SafetyPlanService {
     this.plans.delete(clientId);
     this.plans.set(clientId, plan);
     if (this.plans.size > CACHED_PLANS) {
+      // Dropped, not destroyed: work in flight may still hold it.
       const [oldest] = this.plans.keys();
-      this.plans.get(oldest)?.doc.destroy();
       this.plans.delete(oldest);
     }
     return plan;
