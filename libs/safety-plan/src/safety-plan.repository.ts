@@ -27,9 +27,9 @@ export class SafetyPlanRepository {
   updatesAfter(clientId: string, afterSeq: number): Promise<SafetyPlanUpdate[]> {
     return this.dataSource
       .getRepository(SafetyPlanUpdate)
-      .createQueryBuilder('update')
-      .where('update.clientId = :clientId AND update.seq > :afterSeq', { clientId, afterSeq })
-      .orderBy('update.seq', 'ASC')
+      .createQueryBuilder('planUpdate')
+      .where('planUpdate.clientId = :clientId AND planUpdate.seq > :afterSeq', { clientId, afterSeq })
+      .orderBy('planUpdate.seq', 'ASC')
       .getMany();
   }
 
@@ -55,12 +55,19 @@ export class SafetyPlanRepository {
   changes(clientId: string, beforeSeq: number | undefined, limit: number): Promise<SafetyPlanUpdate[]> {
     const query = this.dataSource
       .getRepository(SafetyPlanUpdate)
-      .createQueryBuilder('update')
-      .select(['update.id', 'update.clientId', 'update.seq', 'update.authorId', 'update.createdAt', 'update.sections'])
-      .where('update.clientId = :clientId', { clientId })
-      .orderBy('update.seq', 'DESC')
+      .createQueryBuilder('planUpdate')
+      .select([
+        'planUpdate.id',
+        'planUpdate.clientId',
+        'planUpdate.seq',
+        'planUpdate.authorId',
+        'planUpdate.createdAt',
+        'planUpdate.sections',
+      ])
+      .where('planUpdate.clientId = :clientId', { clientId })
+      .orderBy('planUpdate.seq', 'DESC')
       .limit(limit);
-    if (beforeSeq !== undefined) query.andWhere('update.seq < :beforeSeq', { beforeSeq });
+    if (beforeSeq !== undefined) query.andWhere('planUpdate.seq < :beforeSeq', { beforeSeq });
     return query.getMany();
   }
 }
