@@ -326,6 +326,14 @@ describe('the shared safety plan', () => {
       const fromFirst = await call(therapist, 'GET', `/clients/${own}/safety-plan`);
       expect(fromFirst.body.sections[1].items).toEqual([{ text: 'from two' }]);
       expect(fromFirst.body.seq).toBe(SNAPSHOT_EVERY + 6);
+      // The first process, behind by that change, catches up before checking its next one.
+      expect(await editPlan(dana, (s) => s.get('reasons_for_living')!.push([planItem({ text: 'from one' })]))).toEqual({
+        ok: true,
+        seq: SNAPSHOT_EVERY + 7,
+      });
+      const afterBoth = await call(therapist, 'GET', `/clients/${own}/safety-plan`);
+      expect(afterBoth.body.sections[1].items).toEqual([{ text: 'from two' }]);
+      expect(afterBoth.body.sections[6].items).toEqual([{ text: 'from one' }]);
       reloaded.socket.disconnect();
     } finally {
       await second.stop();
