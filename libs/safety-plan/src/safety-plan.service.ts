@@ -118,6 +118,10 @@ export class SafetyPlanService {
         const accepted = await this.repository.lockedTransaction(id, async (manager) => {
           // Another process stored a change since: catch up and check again.
           if ((await this.repository.lastSeqWithin(manager, id)) !== plan.seq) return null;
+          // Checked again in the transaction: it waits for a revocation in flight, never overtakes it.
+          if ((await this.access.uncovered(id, [auth.providerId], 'safety_plan', manager)).length > 0) {
+            throw DomainException.notFound();
+          }
           const next = checked(plan.doc, update);
           const sections = sectionsChanged(planToJson(plan.doc), planToJson(next));
           const seq = plan.seq + 1;
