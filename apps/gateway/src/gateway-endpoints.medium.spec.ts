@@ -67,6 +67,18 @@ describe('consult service endpoints and their permissions', () => {
         handler: 'ClientsController.notices',
         access: 'client.read',
       },
+      {
+        transport: 'http',
+        endpoint: 'GET /api/clients/:clientId/safety-plan',
+        handler: 'SafetyPlanController.read',
+        access: 'safety_plan.read',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /api/clients/:clientId/safety-plan/versions',
+        handler: 'SafetyPlanController.versions',
+        access: 'safety_plan.read',
+      },
       { transport: 'http', endpoint: 'GET /api/me', handler: 'MeController.me', access: 'provider.me' },
       {
         transport: 'http',
@@ -221,6 +233,24 @@ describe('consult service endpoints and their permissions', () => {
         endpoint: '/consult message.send',
         handler: 'ConsultGateway.send',
         access: 'message.send',
+      },
+      {
+        transport: 'socket.io',
+        endpoint: '/consult safetyPlan.awareness',
+        handler: 'ConsultGateway.planAwareness',
+        access: 'safety_plan.read',
+      },
+      {
+        transport: 'socket.io',
+        endpoint: '/consult safetyPlan.join',
+        handler: 'ConsultGateway.joinPlan',
+        access: 'safety_plan.read',
+      },
+      {
+        transport: 'socket.io',
+        endpoint: '/consult safetyPlan.update',
+        handler: 'ConsultGateway.updatePlan',
+        access: 'safety_plan.edit',
       },
       {
         transport: 'socket.io',

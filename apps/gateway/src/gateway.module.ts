@@ -18,6 +18,7 @@ import { ConsentModule } from '@sharedcare/consent';
 import { ConsultModule } from '@sharedcare/consult';
 import { ClientKeyringModule } from '@sharedcare/crypto';
 import { DirectoryModule } from '@sharedcare/directory';
+import { SafetyPlanModule } from '@sharedcare/safety-plan';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditedRefusals } from './audit/audited-refusals.js';
 import type { GatewayConfig } from './config/gateway-config.js';
@@ -31,6 +32,7 @@ import { HealthController } from './health/health.controller.js';
 import { HealthRepository } from './health/health.repository.js';
 import { CareRecordController } from './care-record/care-record.controller.js';
 import { FhirController } from './fhir/fhir.controller.js';
+import { SafetyPlanController } from './safety-plan/safety-plan.controller.js';
 import { ClientsController } from './clients/clients.controller.js';
 import { ConsentsController } from './clients/consents.controller.js';
 import { DEMO_SEED_ENABLED, DemoSeedService } from './demo/demo-seed.service.js';
@@ -87,6 +89,7 @@ export class GatewayModule {
     });
     const consult = ConsultModule.register({ clock, imports: [audit, keyring, directory, consent] });
     const careRecord = CareRecordModule.register({ clock, imports: [audit, keyring, consent] });
+    const safetyPlan = SafetyPlanModule.register({ clock, imports: [audit, keyring, consent] });
     return {
       module: GatewayModule,
       imports: [
@@ -119,6 +122,7 @@ export class GatewayModule {
         MetricsModule.forRoot({ listen: config.metrics, transports: ['http', 'socket'] }),
         ConsultTelemetryModule,
         careRecord,
+        safetyPlan,
       ],
       controllers: [
         HealthController,
@@ -129,6 +133,7 @@ export class GatewayModule {
         ThreadsController,
         CareRecordController,
         FhirController,
+        SafetyPlanController,
         AuditController,
       ],
       providers: [

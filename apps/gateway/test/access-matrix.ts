@@ -110,7 +110,7 @@ export type ConsentState = (typeof CONSENT_STATES)[number];
 
 export const STATE_DESCRIPTIONS: Record<ConsentState, string> = {
   none: 'no consent names the recipients',
-  active: 'an unexpired, unrevoked consent names the recipients for general, symptoms and medications',
+  active: 'an unexpired, unrevoked consent names the recipients for general, symptoms, medications and the safety plan',
   expired: 'the consent naming the recipients has passed its expiresAt',
   revoked: 'the consent naming the recipients was revoked by the care team',
   category: 'an active consent names the recipients for medications only (the category asked about is not covered)',
@@ -120,9 +120,9 @@ export const STATE_DESCRIPTIONS: Record<ConsentState, string> = {
 /** The categories of the consent naming CONSENT_RECIPIENTS in each state (empty: no such consent). */
 export const RECIPIENT_CATEGORIES: Record<ConsentState, readonly string[]> = {
   none: [],
-  active: ['general', 'symptoms', 'medications'],
-  expired: ['general', 'symptoms', 'medications'],
-  revoked: ['general', 'symptoms', 'medications'],
+  active: ['general', 'symptoms', 'medications', 'safety_plan'],
+  expired: ['general', 'symptoms', 'medications', 'safety_plan'],
+  revoked: ['general', 'symptoms', 'medications', 'safety_plan'],
   category: ['medications'],
   emergency: [],
 };
@@ -206,6 +206,8 @@ export const ROUTES = {
   'GET referrals': { method: 'GET', path: '/api/threads/:threadId/referrals', writes: false },
   'GET medications': { method: 'GET', path: '/api/clients/:clientId/medications', writes: false },
   'GET measures': { method: 'GET', path: '/api/clients/:clientId/measures', writes: false },
+  'GET safety-plan': { method: 'GET', path: '/api/clients/:clientId/safety-plan', writes: false },
+  'GET safety-plan versions': { method: 'GET', path: '/api/clients/:clientId/safety-plan/versions', writes: false },
   'FHIR Consent': { method: 'GET', path: '/fhir/R4/Consent', writes: false },
   'FHIR AuditEvent': { method: 'GET', path: '/fhir/R4/AuditEvent', writes: false },
   'FHIR MedicationStatement': { method: 'GET', path: '/fhir/R4/MedicationStatement', writes: false },
@@ -340,6 +342,8 @@ const correct =
  * - a client's medication list and measures (derived from the threads the caller reads, in the
  *   categories their consent names): the care team, live-consent recipients whose consent names
  *   medications (for the list) or symptoms (for the measures), and emergency readers; admins never;
+ * - a client's safety plan and its change log: the care team, live-consent recipients whose consent
+ *   names safety_plan, and emergency readers; admins never;
  * - the FHIR export (/fhir/R4/<type>?patient=), by the rule of the data it carries: Consent as the
  *   consents, AuditEvent as the access report, MedicationStatement as the medication list,
  *   Observation as the measures; Communication and ServiceRequest (messages and referrals of the
@@ -374,6 +378,8 @@ const RULES: Record<RouteName, (s: Standing, state: ConsentState) => Outcome> = 
   'GET referrals': (s) => okIf(converses(s) || s.openEmergencyAccess),
   'GET medications': (s) => okIf(covers(s, 'medications') || s.openEmergencyAccess),
   'GET measures': (s) => okIf(covers(s, 'symptoms') || s.openEmergencyAccess),
+  'GET safety-plan': (s) => okIf(covers(s, 'safety_plan') || s.openEmergencyAccess),
+  'GET safety-plan versions': (s) => okIf(covers(s, 'safety_plan') || s.openEmergencyAccess),
   'FHIR Consent': (s) => okIf(s.careTeam || s.liveConsent || s.openEmergencyAccess || s.organisationAdmin),
   'FHIR AuditEvent': (s) => okIf(s.careTeam || s.liveConsent || s.organisationAdmin),
   'FHIR MedicationStatement': (s) => okIf(covers(s, 'medications') || s.openEmergencyAccess),
@@ -588,6 +594,22 @@ GET medications             therapist            ok    ok      ok       ok      
                             other_org_clinician  404   404     404      404      404       404
                             other_org_admin      404   404     404      404      404       404
 GET measures                therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      404       ok
+                            care_manager         404   ok      404      404      404       ok
+                            primary_care         404   ok      404      404      404       ok
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+GET safety-plan             therapist            ok    ok      ok       ok       ok        ok
+                            psychiatrist         404   ok      404      404      404       ok
+                            care_manager         404   ok      404      404      404       ok
+                            primary_care         404   ok      404      404      404       ok
+                            admin                404   404     404      404      404       404
+                            outsider             404   404     404      404      404       ok
+                            other_org_clinician  404   404     404      404      404       404
+                            other_org_admin      404   404     404      404      404       404
+GET safety-plan versions    therapist            ok    ok      ok       ok       ok        ok
                             psychiatrist         404   ok      404      404      404       ok
                             care_manager         404   ok      404      404      404       ok
                             primary_care         404   ok      404      404      404       ok

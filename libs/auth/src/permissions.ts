@@ -62,6 +62,15 @@ export const PERMISSIONS = {
     description:
       'Ask the FHIR export for a resource type it does not serve (answered invalid); each served type declares its own',
   },
+  'safety_plan.read': {
+    roles: CLINICAL_ROLES,
+    description:
+      'Read a client’s safety plan and its change log, and follow it live (needs the safety_plan category; emergency access)',
+  },
+  'safety_plan.edit': {
+    roles: CLINICAL_ROLES,
+    description: 'Edit a client’s safety plan (care team, or a consent naming the safety_plan category)',
+  },
   'acknowledgement.read': { roles: CLINICAL_ROLES, description: 'List the acknowledgements one owes and is owed' },
   'audit.verify': { roles: ['admin'], description: 'Verify the audit trail’s hash chain' },
 } as const satisfies Record<string, PermissionGrant>;

@@ -57,6 +57,9 @@ export const ACCESS_RULES = {
   'client.medications': rule('client', { careTeam: true, consent: 'category', emergency: true }),
   'client.measures': rule('client', { careTeam: true, consent: 'category', emergency: true }),
   'client.messages': rule('client', { careTeam: true, consent: 'any', emergency: true }),
+  // The plan is its own category: a consent must name safety_plan; emergency access reads only.
+  'safety_plan.read': rule('client', { careTeam: true, consent: 'category', emergency: true }),
+  'safety_plan.edit': rule('client', { careTeam: true, consent: 'category' }),
 } as const satisfies Record<string, AccessRule>;
 
 export type ClientPermission = keyof typeof ACCESS_RULES;

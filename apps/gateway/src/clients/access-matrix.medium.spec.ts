@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeEndpoints } from '@sharedcare/auth';
 import { FixedClock } from '@sharedcare/common';
+import { CRISIS_LINE_ITEM } from '@sharedcare/safety-plan';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
 import {
   ACCESS_MATRIX,
@@ -391,7 +392,7 @@ describe('access matrix: per-client routes × callers × consent states', () => 
         .filter((consent) => consent.consentId !== bystanderConsents[state])
         .map((consent) => ({ status: consent.status, categories: consent.categories }));
     };
-    const full = ['general', 'symptoms', 'medications'];
+    const full = ['general', 'symptoms', 'medications', 'safety_plan'];
     expect(await statuses('none')).toEqual([]);
     expect(await statuses('active')).toEqual([{ status: 'active', categories: full }]);
     expect(await statuses('expired')).toEqual([{ status: 'expired', categories: full }]);
@@ -788,6 +789,23 @@ describe('access matrix: per-client routes × callers × consent states', () => 
         ],
         phq9: { response: 'too_early', flags: { severe: false, safety: null, notImproving: false } },
       });
+    },
+    // Nobody edits the matrix clients' plans: each is the new plan, 988 listed, with no change yet.
+    'GET safety-plan': async ({ state }, reply) => {
+      expect(reply.status).toBe(200);
+      expect(reply.body).toMatchObject({ clientId: clients[state], seq: 0 });
+      expect((reply.body.sections as Json[]).map((section) => section.items)).toEqual([
+        [],
+        [],
+        [],
+        [],
+        [{ ...CRISIS_LINE_ITEM }],
+        [],
+        [],
+      ]);
+    },
+    'GET safety-plan versions': async ({ state }, reply) => {
+      expect(reply).toEqual({ status: 200, body: { clientId: clients[state], changes: [], nextBefore: null } });
     },
     // Each FHIR export holds what its API route shows the same caller, as valid FHIR R4.
     'FHIR Consent': async (row, reply) => {

@@ -1,7 +1,8 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { FixedClock } from '@sharedcare/common';
 import { ClientKeyring } from '@sharedcare/crypto';
-import { startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
+import { connectOutcome, startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
+import { editPlan, joinPlan, planItem } from '../../../../test/support/safety-plan.js';
 
 type Json = Record<string, unknown>;
 
@@ -47,6 +48,8 @@ describe('encryption at rest: a database dump names no client', () => {
     notes: marker('Notes'),
     revocationReason: marker('Revoked'),
     emergencyReason: marker('Emergency'),
+    planText: marker('PlanText'),
+    planName: marker('PlanName'),
   };
   let clientId: string;
   let consentId: string;
@@ -93,6 +96,24 @@ describe('encryption at rest: a database dump names no client', () => {
     return rows;
   }
 
+  /** The therapist writes the markers into the client's safety plan, over the live socket. */
+  async function editSafetyPlan(): Promise<void> {
+    const { role, name, cred } = PROFILES.therapist;
+    const token = await gateway.issuer.mint({
+      nowSeconds: Math.floor(clock.now().getTime() / 1000),
+      claims: { sub: ids.therapist, org: organisation, role, name, cred },
+    });
+    const socket = gateway.socket({ auth: { token } });
+    expect(await connectOutcome(socket)).toEqual({ connected: true });
+    const editor = await joinPlan(socket, clientId);
+    const answer = await editPlan(editor, (sections) => {
+      sections.get('warning_signs')!.push([planItem({ text: markers.planText })]);
+      sections.get('support_contacts')!.push([planItem({ text: 'Friend', name: markers.planName, phone: '555-0199' })]);
+    });
+    expect(answer).toMatchObject({ ok: true });
+    socket.disconnect();
+  }
+
   beforeAll(async () => {
     gateway = await startTestGateway({ clock });
     for (const who of Object.keys(ids) as Who[]) await must(200, call(who, 'GET', '/api/me'));
@@ -130,6 +151,7 @@ describe('encryption at rest: a database dump names no client', () => {
       200,
       call('therapist', 'POST', `/api/consents/${consentId}/revoke`, { reason: markers.revocationReason }),
     );
+    await editSafetyPlan();
     await must(200, call('therapist', 'GET', '/api/clients'));
     await must(200, call('therapist', 'GET', `/api/clients/${clientId}/access-report`));
     await must(200, call('therapist', 'GET', `/api/clients/${clientId}/notices`));
@@ -157,6 +179,14 @@ describe('encryption at rest: a database dump names no client', () => {
         ],
       },
     });
+  });
+
+  it('reads the safety plan back through the API', async () => {
+    const plan = await call('therapist', 'GET', `/api/clients/${clientId}/safety-plan`);
+    expect(plan.status).toBe(200);
+    const sections = plan.body.sections as { items: unknown[] }[];
+    expect(sections[0].items).toEqual([{ text: markers.planText }]);
+    expect(sections[3].items).toEqual([{ text: 'Friend', name: markers.planName, phone: '555-0199' }]);
   });
 
   it('keeps the emergency reason, which only the client’s key opens', async () => {
@@ -198,6 +228,7 @@ describe('encryption at rest: a database dump names no client', () => {
       'client_data_keys',
       'audit_records',
       'directory_providers',
+      'safety_plan_updates',
     ]) {
       expect({ table, rows: (tables.get(table) ?? []).length > 0 }).toEqual({ table, rows: true });
     }

@@ -28,10 +28,12 @@ import {
   EndedSessions,
   TokenVerifier,
 } from '@sharedcare/auth';
-import { Clock, createValidationPipe, SystemClock, WsContractFilter } from '@sharedcare/common';
+import { Clock, createValidationPipe, DomainException, SystemClock, WsContractFilter } from '@sharedcare/common';
 import { AccessService, type ConsentEvent, ConsentEvents, ConsentsService } from '@sharedcare/consent';
 import { type ConsultEvent, ConsultEvents, MessagesService } from '@sharedcare/consult';
 import { DirectoryService } from '@sharedcare/directory';
+import { normalisedAwarenessUpdate, SafetyPlanService } from '@sharedcare/safety-plan';
+import { SafetyPlanAwarenessEvent, SafetyPlanRef, SafetyPlanUpdateEvent } from '../safety-plan/safety-plan.dto.js';
 import { mapMessage } from '../threads/threads.dto.js';
 import { ConsultTelemetry } from './consult-telemetry.js';
 import { RedisScaleOut } from './redis-scale-out.js';
@@ -50,6 +52,11 @@ export const CONSULT_NAMESPACE = '/consult';
 /** The room every socket of one provider joins, so events can reach all their devices. */
 export function providerRoom(providerId: string): string {
   return `provider:${providerId}`;
+}
+
+/** The room of the sockets that joined a client's safety plan (its live updates and presence). */
+export function planRoom(clientId: string): string {
+  return `safety-plan:${clientId}`;
 }
 
 /** The room of the sockets that joined a thread (typing and presence). */
@@ -106,6 +113,7 @@ export class ConsultGateway
     private readonly consentEvents: ConsentEvents,
     private readonly telemetry: ConsultTelemetry,
     private readonly endedSessions: EndedSessions,
+    private readonly safetyPlan: SafetyPlanService,
     @Optional() private readonly clock: Clock = new SystemClock(),
     @Optional() private readonly scaleOut?: RedisScaleOut,
     @Optional() private readonly sessionPoll?: SessionEventsPoll,
@@ -270,6 +278,54 @@ export class ConsultGateway
     return { ok: true };
   }
 
+  /** The whole plan as one Yjs update; from then on the socket hears the plan's changes. */
+  @Authenticated({ permission: 'safety_plan.read' })
+  @SubscribeMessage('safetyPlan.join')
+  async joinPlan(@Auth() auth: AuthContext, @ConnectedSocket() socket: Socket, @MessageBody() body: SafetyPlanRef) {
+    const state = await this.safetyPlan.state(auth, body.clientId, (clientId) =>
+      Promise.resolve(socket.join(planRoom(clientId))),
+    );
+    return { ok: true, clientId: state.clientId, update: Buffer.from(state.update).toString('base64') };
+  }
+
+  /** Answered after the change is committed; only then do the plan's other sockets receive it. */
+  @Authenticated({ permission: 'safety_plan.edit' })
+  @SubscribeMessage('safetyPlan.update')
+  async updatePlan(
+    @Auth() auth: AuthContext,
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: SafetyPlanUpdateEvent,
+  ) {
+    const update = Buffer.from(body.update, 'base64');
+    const accepted = await this.safetyPlan.update(auth, body.clientId, update);
+    socket.to(planRoom(accepted.clientId)).emit('safetyPlan.update', {
+      clientId: accepted.clientId,
+      update: update.toString('base64'),
+      authorId: auth.providerId,
+    });
+    return { ok: true, seq: accepted.seq };
+  }
+
+  /** Presence (cursors) relayed to the plan's other sockets, never stored; only from a socket that joined. */
+  @Authenticated({ permission: 'safety_plan.read' })
+  @SubscribeMessage('safetyPlan.awareness')
+  async planAwareness(
+    @Auth() auth: AuthContext,
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: SafetyPlanAwarenessEvent,
+  ) {
+    const clientId = await this.safetyPlan.requireReader(auth, body.clientId);
+    if (!socket.rooms.has(planRoom(clientId))) throw DomainException.invalid('Join the safety plan first');
+    const update = normalisedAwarenessUpdate(Buffer.from(body.update, 'base64'));
+    if (!update) throw DomainException.invalid('The update is not a well-formed awareness update');
+    socket.to(planRoom(clientId)).emit('safetyPlan.awareness', {
+      clientId,
+      update: Buffer.from(update).toString('base64'),
+      providerId: auth.providerId,
+    });
+    return { ok: true };
+  }
+
   /** Tells a thread's joined sockets who is viewing it now (on every process, through the adapter). */
   private async announcePresence(threadId: string): Promise<void> {
     try {
@@ -331,12 +387,19 @@ export class ConsultGateway
     } else this.namespace.to(rooms).emit('receipt', event.receipt);
   }
 
-  /** Providers the client's consent no longer covers leave its thread rooms here, and are told. */
+  /**
+   * Providers the client's consent no longer covers leave its thread rooms here, and are told;
+   * those no longer covered for the safety plan leave its room too (told only with the rest).
+   */
   private async closeViews(clientId: string, providerIds: string[]): Promise<void> {
-    const cutOff = await this.access.uncovered(clientId, providerIds);
-    for (const providerId of cutOff) {
-      const threadIds = await this.messages.threadIdsOf(clientId, providerId);
+    const cutOff = new Set(await this.access.uncovered(clientId, providerIds));
+    const planCutOff = new Set(await this.access.uncovered(clientId, providerIds, 'safety_plan'));
+    for (const providerId of new Set([...cutOff, ...planCutOff])) {
       const sockets = this.namespace.local.in(providerRoom(providerId));
+      if (planCutOff.has(providerId)) sockets.socketsLeave(planRoom(clientId));
+      // Still covered for other categories: their next plan event answers not_found.
+      if (!cutOff.has(providerId)) continue;
+      const threadIds = await this.messages.threadIdsOf(clientId, providerId);
       sockets.socketsLeave((await this.messages.threadIdsOf(clientId, providerId, true)).map(threadRoom));
       sockets.emit('access.revoked', { clientId, threadIds });
     }

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import type { Socket as ClientSocket } from 'socket.io-client';
+import * as Y from 'yjs';
+import { ClientKeyring } from '@sharedcare/crypto';
+import { createPlanDocument, planToJson } from '@sharedcare/safety-plan';
+import { apiAs, grantConsent, registerClient, type TestProvider, testProvider } from '../../../../test/support/api.js';
+import { connectOutcome, startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
+import {
+  joinPlan,
+  type PlanEditor,
+  planItem,
+  type PlanSections,
+  planUpdate,
+} from '../../../../test/support/safety-plan.js';
+
+const org = randomUUID();
+const therapist = testProvider('therapist', org, 'Dana Reyes', 'LCSW');
+const psychiatrist = testProvider('psychiatrist', org, 'Sam Okafor', 'MD');
+/** Sections an editor may add to and remove from freely (988 is never touched here). */
+const SECTIONS = ['warning_signs', 'coping_strategies', 'support_contacts', 'reasons_for_living'] as const;
+
+type Edit =
+  | { do: 'add'; section: (typeof SECTIONS)[number]; text: string }
+  | { do: 'remove'; section: (typeof SECTIONS)[number]; at: number }
+  | { do: 'rewrite'; section: (typeof SECTIONS)[number]; at: number; text: string };
+
+const edit: fc.Arbitrary<Edit> = fc.oneof(
+  fc.record({
+    do: fc.constant('add' as const),
+    section: fc.constantFrom(...SECTIONS),
+    text: fc.string({ maxLength: 40 }),
+  }),
+  fc.record({ do: fc.constant('remove' as const), section: fc.constantFrom(...SECTIONS), at: fc.nat(9) }),
+  fc.record({
+    do: fc.constant('rewrite' as const),
+    section: fc.constantFrom(...SECTIONS),
+    at: fc.nat(9),
+    text: fc.string({ maxLength: 40 }),
+  }),
+);
+
+function apply(sections: PlanSections, step: Edit): void {
+  const items = sections.get(step.section)!;
+  if (step.do === 'add') items.push([planItem({ text: step.text })]);
+  else if (items.length === 0) return;
+  else if (step.do === 'remove') items.delete(step.at % items.length, 1);
+  else items.get(step.at % items.length).set('text', step.text);
+}
+
+/**
+ * Several editors change one plan at once, each sending every edit without waiting for the
+ * others, and one drops its connection mid-way and comes back: every editor ends with the same
+ * plan, equal to the one the database holds.
+ */
+describe('safety plan convergence (property)', () => {
+  let gateway: TestGateway;
+  let call: ReturnType<typeof apiAs>;
+
+  async function connect(provider: TestProvider): Promise<ClientSocket> {
+    const socket = gateway.socket({ auth: { token: await gateway.issuer.mint({ claims: { ...provider } }) } });
+    expect(await connectOutcome(socket)).toEqual({ connected: true });
+    return socket;
+  }
+
+  /** The plan rebuilt from the stored updates alone. */
+  async function persisted(clientId: string): Promise<Y.Doc> {
+    const rows = (await gateway.db.dataSource.query(
+      `SELECT id, update_sealed FROM safety_plan_updates WHERE client_id = $1 ORDER BY seq`,
+      [clientId],
+    )) as { id: string; update_sealed: string }[];
+    const keyring = gateway.app.get(ClientKeyring);
+    const doc = createPlanDocument();
+    for (const row of rows) {
+      Y.applyUpdate(doc, await keyring.decryptForClient(clientId, row.update_sealed, `safety_plan.update:${row.id}`));
+    }
+    return doc;
+  }
+
+  const heardAtLeast = (editor: PlanEditor, count: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (editor.heard.length < count) return;
+        editor.socket.off('safetyPlan.update', check);
+        resolve();
+      };
+      editor.socket.on('safetyPlan.update', check);
+      check();
+    });
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({ config: { socketEventBudget: 10_000 } });
+    call = apiAs(gateway);
+    await call(psychiatrist, 'GET', '/me');
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('brings every editor to the stored plan', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(edit, { maxLength: 6 }), { minLength: 2, maxLength: 3 }),
+        fc.nat(5),
+        async (plans, dropAfter) => {
+          const clientId = await registerClient(call, therapist);
+          await grantConsent(
+            call,
+            therapist,
+            clientId,
+            [psychiatrist.sub],
+            ['safety_plan'],
+            new Date(Date.now() + 86_400_000),
+          );
+          const editors = await Promise.all(
+            plans.map(async (_, n) => joinPlan(await connect(n % 2 === 0 ? therapist : psychiatrist), clientId)),
+          );
+          // The last editor drops after `dropAfter` of its edits, with their answers still in flight.
+          const dropping = editors.length - 1;
+          const acknowledged = editors.map(() => 0);
+          await Promise.all(
+            editors.map(async (editor, n) => {
+              const sends: Promise<{ ok: boolean }>[] = [];
+              for (const [index, step] of plans[n].entries()) {
+                if (n === dropping && index === dropAfter) break;
+                const update = planUpdate(editor.doc, (sections) => apply(sections, step));
+                Y.applyUpdate(editor.doc, Buffer.from(update, 'base64'));
+                sends.push(editor.socket.emitWithAck('safetyPlan.update', { clientId, update }));
+              }
+              if (n === dropping) {
+                // Their answers never come: the client library rejects them on disconnect.
+                for (const send of sends) send.catch(() => undefined);
+                editor.socket.disconnect();
+                return;
+              }
+              const answers = await Promise.all(sends);
+              expect(answers.every((answer) => answer.ok)).toBe(true);
+              acknowledged[n] = answers.length;
+            }),
+          );
+          // Back with a new connection: it takes the stored plan and sends what the server lacks.
+          const old = editors[dropping];
+          const back = await joinPlan(await connect(dropping % 2 === 0 ? therapist : psychiatrist), clientId);
+          const missing = Y.encodeStateAsUpdate(old.doc, Y.encodeStateVector(back.doc));
+          Y.applyUpdate(back.doc, Y.encodeStateAsUpdate(old.doc));
+          const resent = await back.socket.emitWithAck('safetyPlan.update', {
+            clientId,
+            update: Buffer.from(missing).toString('base64'),
+          });
+          expect(resent).toMatchObject({ ok: true });
+          editors[dropping] = back;
+          acknowledged[dropping] = 1;
+
+          const stored = await persisted(clientId);
+          const total = resent.seq as number;
+          // Every connected editor hears every accepted update but its own.
+          await Promise.all(
+            editors.slice(0, dropping).map((editor, n) => heardAtLeast(editor, total - acknowledged[n])),
+          );
+          const expected = planToJson(stored);
+          for (const editor of editors) expect(planToJson(editor.doc)).toEqual(expected);
+          expect((await call(therapist, 'GET', `/clients/${clientId}/safety-plan`)).body.sections).toEqual(expected);
+          for (const editor of editors) editor.socket.disconnect();
+          old.socket.disconnect();
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+});

@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { SafetyPlanSnapshot, SafetyPlanUpdate } from './safety-plan.entity.js';
+
+/** SQL for safety plans (CONVENTIONS 9). */
+@Injectable()
+export class SafetyPlanRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Runs `work` in one transaction holding the client's plan lock, so changes to one plan are
+   * serialised across connections and processes; the manager is an opaque handle for `*Within`.
+   */
+  lockedTransaction<T>(clientId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('sharedcare.safety_plan:' || $1))`, [clientId]);
+      return work(manager);
+    });
+  }
+
+  latestSnapshot(clientId: string): Promise<SafetyPlanSnapshot | null> {
+    return this.dataSource.getRepository(SafetyPlanSnapshot).findOne({ where: { clientId }, order: { seq: 'DESC' } });
+  }
+
+  /** The client's updates after `afterSeq`, in order. */
+  updatesAfter(clientId: string, afterSeq: number): Promise<SafetyPlanUpdate[]> {
+    return this.dataSource
+      .getRepository(SafetyPlanUpdate)
+      .createQueryBuilder('planUpdate')
+      .where('planUpdate.clientId = :clientId AND planUpdate.seq > :afterSeq', { clientId, afterSeq })
+      .orderBy('planUpdate.seq', 'ASC')
+      .getMany();
+  }
+
+  async insertUpdateWithin(manager: EntityManager, update: SafetyPlanUpdate): Promise<void> {
+    await manager.insert(SafetyPlanUpdate, update);
+  }
+
+  /** The last stored sequence of the client's plan (0 before any), read under the plan's lock. */
+  async lastSeqWithin(manager: EntityManager, clientId: string): Promise<number> {
+    const [row] = (await manager.query(
+      `SELECT coalesce(max("seq"), 0)::int AS "seq" FROM "safety_plan_updates" WHERE "client_id" = $1`,
+      [clientId],
+    )) as { seq: number }[];
+    return row.seq;
+  }
+
+  /** A snapshot; one already written for the same sequence is kept. */
+  async insertSnapshot(snapshot: SafetyPlanSnapshot): Promise<void> {
+    await this.dataSource.createQueryBuilder().insert().into(SafetyPlanSnapshot).values(snapshot).orIgnore().execute();
+  }
+
+  /** The change log, newest first, before `beforeSeq` when given; without the sealed updates. */
+  changes(clientId: string, beforeSeq: number | undefined, limit: number): Promise<SafetyPlanUpdate[]> {
+    const query = this.dataSource
+      .getRepository(SafetyPlanUpdate)
+      .createQueryBuilder('planUpdate')
+      .select([
+        'planUpdate.id',
+        'planUpdate.clientId',
+        'planUpdate.seq',
+        'planUpdate.authorId',
+        'planUpdate.createdAt',
+        'planUpdate.sections',
+      ])
+      .where('planUpdate.clientId = :clientId', { clientId })
+      .orderBy('planUpdate.seq', 'DESC')
+      .limit(limit);
+    if (beforeSeq !== undefined) query.andWhere('planUpdate.seq < :beforeSeq', { beforeSeq });
+    return query.getMany();
+  }
+}
