@@ -166,5 +166,6 @@ describe('safety plan convergence (property)', () => {
       ),
       { numRuns: 8 },
     );
-  });
+    // Eight runs of several live editors: about 15 s on a quiet machine, several times that on a busy one.
+  }, 240_000);
 });
