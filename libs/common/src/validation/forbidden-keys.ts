@@ -28,7 +28,7 @@ export function findNulCharacter(value: unknown, path: string, depth = 0): strin
   if (value === null || typeof value !== 'object') return undefined;
   if (depth > MAX_DEPTH) return path;
   for (const key of Object.keys(value)) {
-    const here = `${path}.${key}`;
+    const here = path ? `${path}.${key}` : key;
     if (key.includes('\u0000')) return here;
     const found = findNulCharacter((value as Record<string, unknown>)[key], here, depth + 1);
     if (found) return found;

@@ -22,9 +22,14 @@ class ContractValidationPipe extends ValidationPipe {
     if (forbidden) {
       throw DomainException.invalid('Request validation failed', [{ field: forbidden, problems: ['forbidden'] }]);
     }
-    const nul = metadata.type === 'custom' ? undefined : findNulCharacter(value, metadata.type);
-    if (nul) throw DomainException.invalid('Request validation failed', [{ field: nul, problems: ['nulCharacter'] }]);
-    return super.transform(value, metadata);
+    const valid: unknown = await super.transform(value, metadata);
+    // After the declared rules (a malformed id is `isUuid` first), for what free text let through.
+    const nul = metadata.type === 'custom' ? undefined : findNulCharacter(valid, '');
+    if (nul !== undefined) {
+      const field = nul || metadata.data || metadata.type;
+      throw DomainException.invalid('Request validation failed', [{ field, problems: ['nulCharacter'] }]);
+    }
+    return valid;
   }
 }
 
