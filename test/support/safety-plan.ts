@@ -14,6 +14,19 @@ export interface PlanEditor {
 }
 
 /** Joins the plan on `socket` and follows its live updates; throws if the join is refused. */
+/** Resolves once `editor` has heard `count` relayed updates; never waits on a timer. */
+export function heardUpdates(editor: PlanEditor, count: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const check = () => {
+      if (editor.heard.length < count) return;
+      editor.socket.off('safetyPlan.update', check);
+      resolve();
+    };
+    editor.socket.on('safetyPlan.update', check);
+    check();
+  });
+}
+
 export async function joinPlan(socket: ClientSocket, clientId: string): Promise<PlanEditor> {
   const editor: PlanEditor = { socket, clientId, doc: new Y.Doc(), heard: [] };
   socket.on('safetyPlan.update', (event: { clientId: string; update: string; authorId: string }) => {

@@ -8,7 +8,7 @@ import { apiAs, grantConsent, registerClient, type TestProvider, testProvider } 
 import { connectOutcome, startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
 import {
   joinPlan,
-  type PlanEditor,
+  heardUpdates,
   planItem,
   type PlanSections,
   planUpdate,
@@ -76,17 +76,6 @@ describe('safety plan convergence (property)', () => {
     }
     return doc;
   }
-
-  const heardAtLeast = (editor: PlanEditor, count: number) =>
-    new Promise<void>((resolve) => {
-      const check = () => {
-        if (editor.heard.length < count) return;
-        editor.socket.off('safetyPlan.update', check);
-        resolve();
-      };
-      editor.socket.on('safetyPlan.update', check);
-      check();
-    });
 
   beforeAll(async () => {
     gateway = await startTestGateway({ config: { socketEventBudget: 10_000 } });
@@ -160,7 +149,7 @@ describe('safety plan convergence (property)', () => {
             const total = resent.seq as number;
             // Every connected editor hears every accepted update but its own.
             await Promise.all(
-              editors.slice(0, dropping).map((editor, n) => heardAtLeast(editor, total - acknowledged[n])),
+              editors.slice(0, dropping).map((editor, n) => heardUpdates(editor, total - acknowledged[n])),
             );
             const expected = planToJson(stored);
             for (const editor of editors) expect(planToJson(editor.doc)).toEqual(expected);

@@ -8,7 +8,7 @@ import { connectOutcome, startTestGateway, type TestGateway } from '../../../../
 import {
   editPlan,
   joinPlan,
-  type PlanEditor,
+  heardUpdates,
   planItem,
   type PlanSections,
   planUpdate,
@@ -40,18 +40,6 @@ describe('the shared safety plan', () => {
 
   const updateRows = async (id: string) =>
     (await gateway.db.dataSource.query(`SELECT seq FROM safety_plan_updates WHERE client_id = $1`, [id])) as unknown[];
-
-  /** Resolves once `editor` has heard `count` updates; never waits on a timer. */
-  const heardCount = (editor: PlanEditor, count: number) =>
-    new Promise<void>((resolve) => {
-      const check = () => {
-        if (editor.heard.length < count) return;
-        editor.socket.off('safetyPlan.update', check);
-        resolve();
-      };
-      editor.socket.on('safetyPlan.update', check);
-      check();
-    });
 
   beforeAll(async () => {
     gateway = await startTestGateway({ config: { socketEventBudget: 1_000 } });
@@ -92,8 +80,8 @@ describe('the shared safety plan', () => {
     const fromSam = planUpdate(sam.doc, (s) =>
       s.get('support_contacts')!.push([planItem({ text: 'Brother', name: 'Chris', phone: '555-0101' })]),
     );
-    const samHears = heardCount(sam, 1);
-    const danaHears = heardCount(dana, 1);
+    const samHears = heardUpdates(sam, 1);
+    const danaHears = heardUpdates(dana, 1);
     const [a, b] = await Promise.all([
       dana.socket.emitWithAck('safetyPlan.update', { clientId, update: fromDana }),
       sam.socket.emitWithAck('safetyPlan.update', { clientId, update: fromSam }),
@@ -156,7 +144,7 @@ describe('the shared safety plan', () => {
       error: expect.objectContaining({ code: 'invalid' }),
     });
     // A valid one afterwards is the first thing Sam hears.
-    const heard = heardCount(sam, 1);
+    const heard = heardUpdates(sam, 1);
     expect(
       await editPlan(dana, (s) => s.get('reasons_for_living')!.push([planItem({ text: 'My dog' })])),
     ).toMatchObject({
@@ -250,7 +238,7 @@ describe('the shared safety plan', () => {
 
     expect(await editPlan(sam, (s) => s.get('warning_signs')!.push([planItem({ text: 'late' })]))).toEqual(NOT_FOUND);
     expect(await sam.socket.emitWithAck('safetyPlan.join', { clientId: own })).toEqual(NOT_FOUND);
-    const watched = heardCount(watcher, 1);
+    const watched = heardUpdates(watcher, 1);
     expect(await editPlan(dana, (s) => s.get('warning_signs')!.push([planItem({ text: 'after' })]))).toMatchObject({
       ok: true,
     });
