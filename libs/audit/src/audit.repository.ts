@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { insertRows } from '@sharedcare/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditRecord } from './audit-record.entity.js';
 
@@ -44,7 +45,7 @@ export class AuditRepository {
     )) as { sequence: string; hash: string }[];
     const head = rows.length === 0 ? null : { sequence: Number(rows[0].sequence), hash: rows[0].hash };
     const records = build(head);
-    if (records.length > 0) await manager.insert(AuditRecord, records);
+    await insertRows(manager, AuditRecord, records);
     return records;
   }
 

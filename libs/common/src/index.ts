@@ -9,6 +9,7 @@ export * from './config/env-reader.js';
 export * from './config/local-key.js';
 export * from './database/embedded-postgres.js';
 export * from './database/embedded-lock.js';
+export * from './database/insert-rows.js';
 export * from './database/typeorm-options.js';
 export * from './logging/logging.module.js';
 export * from './http/configure-app.js';

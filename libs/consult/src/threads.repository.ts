@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { insertRows } from '@sharedcare/common';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { Message, MessageAcknowledgement, type MessageState } from './message.entity.js';
 import { Thread, ThreadParticipant } from './thread.entity.js';
@@ -24,15 +25,7 @@ async function appendMessage(manager: EntityManager, pending: PendingMessage): P
     [pending.threadId],
   )) as [[{ last_seq: number }], number];
   const message: Message = { ...pending, seq };
-  const inserted = await manager
-    .createQueryBuilder()
-    .insert()
-    .into(Message)
-    .values(message)
-    .orIgnore()
-    .returning(['id'])
-    .execute();
-  return inserted.raw.length === 1 ? message : null;
+  return (await insertRows(manager, Message, [message], { ignoreConflicts: true })) === 1 ? message : null;
 }
 
 /** SQL for threads, participants, messages and receipts (CONVENTIONS 9, 11). */
@@ -99,15 +92,8 @@ export class ThreadsRepository {
       next.set(message.threadId, seq + 1);
       return { ...message, seq };
     });
-    const inserted = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(Message)
-      .values(messages)
-      .orIgnore()
-      .returning(['id'])
-      .execute();
-    return inserted.raw.length === messages.length ? messages : null;
+    const inserted = await insertRows(manager, Message, messages, { ignoreConflicts: true });
+    return inserted === messages.length ? messages : null;
   }
 
   /** Adds participants and posts the system message saying so, together. */

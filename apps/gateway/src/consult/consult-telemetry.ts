@@ -15,7 +15,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { PinoLogger } from 'nestjs-pino';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Namespace, Socket } from 'socket.io';
-import { knownErrorCode, OTHER_LABEL, requestIdFrom, ServiceMetrics } from '@sharedcare/common';
+import { knownErrorCode, OTHER_LABEL, requestIdFrom, ServiceMetrics, withLogContext } from '@sharedcare/common';
 
 /** When a send arrived, read again when its acknowledgement goes out and when it fans out. */
 interface Receipt {
@@ -46,7 +46,7 @@ type HandshakeMiddleware = (socket: Socket, next: (error?: Error & { data?: { co
  * every socket event gets a request id (`<connection>:<n>`, the connection part taken from the
  * handshake's `x-request-id` when it is a valid one) bound to every line logged while it is
  * handled, is counted by name, and its answer is timed and counted by refusal code. On the hot send
- * path this costs a counter, a child logger and a histogram observation; nothing is awaited.
+ * path this costs a counter, a log context and a histogram observation; nothing is awaited.
  */
 @Injectable()
 export class ConsultTelemetry {
@@ -115,7 +115,7 @@ export class ConsultTelemetry {
       const connectionId = requestIdFrom(socket.handshake.headers['x-request-id']) ?? randomUUID();
       this.instrumentSocket(socket, connectionId);
       // The connection's own lines ("socket connected") carry the connection part of the id.
-      this.logger.runInContext(() => next(), { bindings: { reqId: connectionId } });
+      withLogContext({ reqId: connectionId }, () => next());
     });
   }
 
@@ -156,13 +156,10 @@ export class ConsultTelemetry {
       const receipt: Receipt = { receivedAt: performance.now(), transport: 'socket', send: event === 'message.send' };
       const ack = packet.at(-1);
       if (typeof ack === 'function') packet[packet.length - 1] = this.timedAck(ack as Ack, receipt);
-      this.logger.runInContext(
-        () => {
-          this.logger.debug('socket event received');
-          this.receipts.run(receipt, next);
-        },
-        { bindings: { reqId: `${connectionId}:${++sequence}`, socketId: socket.id, event } },
-      );
+      withLogContext({ reqId: `${connectionId}:${++sequence}`, socketId: socket.id, event }, () => {
+        this.logger.debug('socket event received');
+        this.receipts.run(receipt, next);
+      });
     });
   }
 

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
@@ -57,6 +58,17 @@ export function requestIdFrom(header: unknown): string | undefined {
   return typeof header === 'string' && /^[\w-]{8,64}$/.test(header) ? header : undefined;
 }
 
+const logContext = new AsyncLocalStorage<Record<string, string>>();
+
+/**
+ * Runs `work` with `bindings` (ids only) added to every line logged within it, as a socket event's
+ * `reqId`. The fields are read when a line is written (pino's mixin), so unlike a child logger per
+ * event, work that logs nothing pays nothing for them.
+ */
+export function withLogContext<T>(bindings: Record<string, string>, work: () => T): T {
+  return logContext.run(bindings, work);
+}
+
 /**
  * Structured JSON logs (CONVENTIONS 17): ids and outcomes only. Every line written while a
  * request is handled carries its `reqId`; the line that closes it adds `req` (method, path
@@ -71,6 +83,7 @@ export function createLoggingModule(service: string, level = process.env.LOG_LEV
     pinoHttp: {
       level,
       base: { service },
+      mixin: () => logContext.getStore() ?? {},
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       genReqId: (req: IncomingMessage, res: ServerResponse) => {
         const id = requestIdFrom(req.headers['x-request-id']) ?? randomUUID();
