@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { GroupCommit, type Settled } from '@sharedcare/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AccessFacts, AccessResource } from './access-policy.js';
 
@@ -24,13 +25,31 @@ export interface AccessRow extends AccessFacts {
   clientId: string;
 }
 
-/** How each kind of id reaches its client. Fixed SQL, never built from input. */
+/**
+ * How each kind of id reaches its client, for the asked rows (`asked`) of that kind. Fixed SQL,
+ * never built from input.
+ */
 const TARGETS: Record<AccessResource, string> = {
-  client: `SELECT id AS target_id, id AS client_id, NULL::uuid AS thread_id FROM clients WHERE id = ANY($4::uuid[])`,
-  consent: `SELECT id AS target_id, client_id, NULL::uuid AS thread_id FROM consents WHERE id = ANY($4::uuid[])`,
-  thread: `SELECT id AS target_id, client_id, id AS thread_id FROM threads WHERE id = ANY($4::uuid[])`,
-  message: `SELECT id AS target_id, client_id, thread_id FROM messages WHERE id = ANY($4::uuid[])`,
+  client: `SELECT a.question, a.provider_id, a.organisation_id, a.at, a.target_id, x.id AS client_id,
+      NULL::uuid AS thread_id FROM asked a JOIN clients x ON x.id = a.target_id WHERE a.resource = 'client'`,
+  consent: `SELECT a.question, a.provider_id, a.organisation_id, a.at, a.target_id, x.client_id,
+      NULL::uuid AS thread_id FROM asked a JOIN consents x ON x.id = a.target_id WHERE a.resource = 'consent'`,
+  thread: `SELECT a.question, a.provider_id, a.organisation_id, a.at, a.target_id, x.client_id,
+      x.id AS thread_id FROM asked a JOIN threads x ON x.id = a.target_id WHERE a.resource = 'thread'`,
+  message: `SELECT a.question, a.provider_id, a.organisation_id, a.at, a.target_id, x.client_id,
+      x.thread_id FROM asked a JOIN messages x ON x.id = a.target_id WHERE a.resource = 'message'`,
 };
+
+/** One caller's question: the facts about these ids of one kind, at `now`. */
+interface FactsAsked {
+  caller: { providerId: string; organisationId: string };
+  resource: AccessResource;
+  ids: readonly string[];
+  now: Date;
+}
+
+/** Questions answered by one query at most; more wait for the next. */
+const MAX_QUESTIONS = 64;
 
 /**
  * The facts every access decision rests on, for a set of ids in one query (CONVENTIONS 3). Ids
@@ -39,16 +58,51 @@ const TARGETS: Record<AccessResource, string> = {
  */
 @Injectable()
 export class AccessRepository {
+  /**
+   * Every request asks these facts first. Questions asked while a query for others is under way
+   * go together in the next one (as sends are group-committed), so under load the database
+   * answers one query per batch of requests rather than one per request, and alone a question is
+   * asked at once.
+   */
+  private readonly questions = new GroupCommit<FactsAsked, AccessRow[]>(
+    (asked) => this.factsApart(asked),
+    MAX_QUESTIONS,
+  );
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async facts(
+  facts(
     caller: { providerId: string; organisationId: string },
     resource: AccessResource,
     ids: readonly string[],
     now: Date,
   ): Promise<AccessRow[]> {
-    if (ids.length === 0) return [];
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.questions.submit({ caller, resource, ids, now });
+  }
+
+  /** One query for all; if it fails, each question alone, so one question's failure stays its own. */
+  private async factsApart(asked: FactsAsked[]): Promise<Settled<AccessRow[]>[]> {
+    try {
+      return (await this.factsOf(asked)).map((value) => ({ ok: true, value }));
+    } catch (error) {
+      if (asked.length === 1) throw error;
+      return Promise.all(
+        asked.map((question) =>
+          this.factsOf([question]).then(
+            ([value]): Settled<AccessRow[]> => ({ ok: true, value }),
+            (alone: unknown): Settled<AccessRow[]> => ({ ok: false, error: alone }),
+          ),
+        ),
+      );
+    }
+  }
+
+  private async factsOf(asked: readonly FactsAsked[]): Promise<AccessRow[][]> {
+    const flat = asked.flatMap((question, index) => [...new Set(question.ids)].map((id) => ({ index, question, id })));
+    const resources = [...new Set(asked.map((question) => question.resource))].sort();
     const rows: {
+      question: number;
       target_id: string;
       client_id: string;
       same_organisation: boolean;
@@ -58,29 +112,44 @@ export class AccessRepository {
       emergency_until: Date | null;
       participant: boolean;
     }[] = await this.dataSource.query(
-      `SELECT t.target_id, c.id AS client_id,
-         c.organisation_id = $2 AS same_organisation,
-         NOT EXISTS (SELECT 1 FROM directory_providers p WHERE p.id = $1 AND p.status = 'disabled') AS caller_active,
-         EXISTS (SELECT 1 FROM care_team_members m WHERE m.client_id = c.id AND m.provider_id = $1) AS on_care_team,
+      `WITH asked AS (
+           SELECT * FROM unnest($1::int[], $2::text[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::uuid[])
+             AS asked(question, resource, provider_id, organisation_id, at, target_id)),
+         t AS (${resources.map((resource) => TARGETS[resource]).join(' UNION ALL ')})
+       SELECT t.question, t.target_id, c.id AS client_id,
+         c.organisation_id = t.organisation_id AS same_organisation,
+         NOT EXISTS (SELECT 1 FROM directory_providers p WHERE p.id = t.provider_id AND p.status = 'disabled') AS caller_active,
+         EXISTS (SELECT 1 FROM care_team_members m WHERE m.client_id = c.id AND m.provider_id = t.provider_id) AS on_care_team,
          ARRAY(SELECT DISTINCT category FROM consents k, unnest(k.categories) AS category
-               WHERE k.client_id = c.id AND $1 = ANY(k.recipient_ids) AND k.revoked_at IS NULL
-                 AND k.effective_from <= $3 AND k.expires_at > $3) AS consent_categories,
+               WHERE k.client_id = c.id AND t.provider_id = ANY(k.recipient_ids) AND k.revoked_at IS NULL
+                 AND k.effective_from <= t.at AND k.expires_at > t.at) AS consent_categories,
          (SELECT max(e.expires_at) FROM emergency_access_grants e
-           WHERE e.client_id = c.id AND e.provider_id = $1 AND e.opened_at <= $3 AND e.expires_at > $3) AS emergency_until,
-         EXISTS (SELECT 1 FROM thread_participants tp WHERE tp.thread_id = t.thread_id AND tp.provider_id = $1) AS participant
-       FROM (${TARGETS[resource]}) t JOIN clients c ON c.id = t.client_id`,
-      [caller.providerId, caller.organisationId, now, [...ids]],
+           WHERE e.client_id = c.id AND e.provider_id = t.provider_id AND e.opened_at <= t.at AND e.expires_at > t.at) AS emergency_until,
+         EXISTS (SELECT 1 FROM thread_participants tp WHERE tp.thread_id = t.thread_id AND tp.provider_id = t.provider_id) AS participant
+       FROM t JOIN clients c ON c.id = t.client_id`,
+      [
+        flat.map((row) => row.index),
+        flat.map((row) => row.question.resource),
+        flat.map((row) => row.question.caller.providerId),
+        flat.map((row) => row.question.caller.organisationId),
+        flat.map((row) => row.question.now),
+        flat.map((row) => row.id),
+      ],
     );
-    return rows.map((row) => ({
-      targetId: row.target_id,
-      clientId: row.client_id,
-      sameOrganisation: row.same_organisation,
-      callerActive: row.caller_active,
-      onCareTeam: row.on_care_team,
-      consentCategories: row.consent_categories,
-      emergencyUntil: row.emergency_until,
-      participant: row.participant,
-    }));
+    const answers: AccessRow[][] = asked.map(() => []);
+    for (const row of rows) {
+      answers[row.question].push({
+        targetId: row.target_id,
+        clientId: row.client_id,
+        sameOrganisation: row.same_organisation,
+        callerActive: row.caller_active,
+        onCareTeam: row.on_care_team,
+        consentCategories: row.consent_categories,
+        emergencyUntil: row.emergency_until,
+        participant: row.participant,
+      });
+    }
+    return answers;
   }
 
   /**

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
+import { FixedClock } from '@sharedcare/common';
+import { type AccessResource, type AccessRow, AccessRepository } from '@sharedcare/consent';
+import { DataSource } from 'typeorm';
+import { startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
+
+/**
+ * Every request first asks AccessRepository.facts; questions asked while one is under way go to
+ * the database together. Together or alone, each caller must get exactly its own answer.
+ */
+describe('access facts asked together', () => {
+  const clock = new FixedClock(new Date());
+  const organisationId = randomUUID();
+  const therapist = { sub: randomUUID(), role: 'therapist', name: 'Dana Reyes', cred: 'LCSW' };
+  const psychiatrist = { sub: randomUUID(), role: 'psychiatrist', name: 'Sam Okafor', cred: 'MD' };
+  const outsider = { sub: randomUUID(), role: 'therapist', name: 'Alex Kim', cred: 'LCSW' };
+  let gateway: TestGateway;
+  let repository: AccessRepository;
+  const ids: Record<AccessResource, string[]> = { client: [], consent: [], thread: [], message: [] };
+
+  async function call(as: typeof therapist, method: string, path: string, body?: unknown) {
+    const token = await gateway.issuer.mint({
+      claims: { ...as, org: organisationId },
+      nowSeconds: Math.floor(clock.now().getTime() / 1000),
+    });
+    const response = await fetch(`${gateway.url}/api${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    expect(response.status).toBeLessThan(300);
+    return (await response.json()) as Record<string, string>;
+  }
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({ clock });
+    repository = gateway.app.get(AccessRepository);
+    for (const who of [therapist, psychiatrist, outsider]) await call(who, 'GET', '/me');
+    // Two shared clients, the second with its consent to the psychiatrist limited to medications.
+    for (const categories of [['general'], ['medications']]) {
+      const { clientId } = await call(therapist, 'POST', '/clients', {
+        displayName: 'Jordan Lee',
+        dateOfBirth: '1990-04-12',
+      });
+      const { consentId } = await call(therapist, 'POST', `/clients/${clientId}/consents`, {
+        recipientIds: [psychiatrist.sub],
+        categories,
+        purpose: 'treatment',
+        expiresAt: new Date(clock.now().getTime() + 86_400_000).toISOString(),
+        attestation: { method: 'signature_on_file', signerName: 'Jordan Lee' },
+      });
+      const { threadId } = await call(therapist, 'POST', '/threads', {
+        clientId,
+        subject: 'Plan',
+        participantIds: categories[0] === 'general' ? [psychiatrist.sub] : [],
+      });
+      const { messageId } = await call(therapist, 'POST', `/threads/${threadId}/messages`, {
+        clientMessageId: randomUUID(),
+        kind: 'note',
+        category: 'general',
+        body: { text: 'Seen today.' },
+      });
+      ids.client.push(clientId);
+      ids.consent.push(consentId);
+      ids.thread.push(threadId);
+      ids.message.push(messageId);
+    }
+  });
+  afterAll(() => gateway?.stop());
+
+  /** Every caller × kind of id, with the ids of both clients, a missing one and a repeat. */
+  function questions() {
+    return [therapist, psychiatrist, outsider].flatMap((who) =>
+      (Object.keys(ids) as AccessResource[]).map((resource) => ({
+        caller: { providerId: who.sub, organisationId },
+        resource,
+        ids: [...ids[resource], randomUUID(), ids[resource][0]],
+      })),
+    );
+  }
+
+  const sorted = (rows: AccessRow[]) => [...rows].sort((a, b) => a.targetId.localeCompare(b.targetId));
+
+  it('answers each of many concurrent questions as it answers it alone, in fewer queries', async () => {
+    const asked = questions();
+    const alone: AccessRow[][] = [];
+    for (const question of asked) {
+      alone.push(await repository.facts(question.caller, question.resource, question.ids, clock.now()));
+    }
+    // The answers differ between callers and kinds, so a mix-up between questions would show.
+    expect(new Set(alone.map((rows) => JSON.stringify(sorted(rows)))).size).toBeGreaterThan(6);
+    expect(alone.every((rows) => rows.length === 2)).toBe(true);
+
+    const query = jest.spyOn(gateway.app.get(DataSource), 'query');
+    try {
+      const together = await Promise.all(
+        asked.map((question) => repository.facts(question.caller, question.resource, question.ids, clock.now())),
+      );
+      expect(together.map(sorted)).toEqual(alone.map(sorted));
+      // The first question goes alone, the others wait for it and go together.
+      expect(query.mock.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+      query.mockRestore();
+    }
+  });
+
+  it('keeps a failing question its own: the others asked with it are answered', async () => {
+    const asked = questions();
+    const broken = { ...asked[0], caller: { providerId: 'not-a-uuid', organisationId } };
+    const answers = await Promise.allSettled(
+      [asked[1], broken, asked[2]].map((question) =>
+        repository.facts(question.caller, question.resource, question.ids, clock.now()),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const [first, , third] = answers.map((answer) => (answer.status === 'fulfilled' ? sorted(answer.value) : null));
+    expect(first).toEqual(
+      sorted(await repository.facts(asked[1].caller, asked[1].resource, asked[1].ids, clock.now())),
+    );
+    expect(third).toEqual(
+      sorted(await repository.facts(asked[2].caller, asked[2].resource, asked[2].ids, clock.now())),
+    );
+  });
+});
