@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { GroupCommit, type Settled } from '@sharedcare/common';
+import { concurrentBatches, GroupCommit, type Settled } from '@sharedcare/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AccessFacts, AccessResource } from './access-policy.js';
 
@@ -64,12 +64,11 @@ export class AccessRepository {
    * answers one query per batch of requests rather than one per request, and alone a question is
    * asked at once.
    */
-  private readonly questions = new GroupCommit<FactsAsked, AccessRow[]>(
-    (asked) => this.factsApart(asked),
-    MAX_QUESTIONS,
-  );
+  private readonly questions: GroupCommit<FactsAsked, AccessRow[]>;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.questions = new GroupCommit((asked) => this.factsApart(asked), MAX_QUESTIONS, concurrentBatches(dataSource));
+  }
 
   facts(
     caller: { providerId: string; organisationId: string },

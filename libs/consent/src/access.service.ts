@@ -119,39 +119,33 @@ export class AccessService {
     /** The writing transaction to answer within, so no revocation can slip between check and commit. */
     within?: EntityManager,
   ): Promise<string[]> {
-    const [answer] = await this.uncoveredEach([{ clientId, providerIds, category }], within);
-    return answer;
-  }
-
-  /** {@link uncovered} for several clients at once, in one query (a batch of sends). */
-  async uncoveredEach(questions: readonly CoverageQuestion[], within?: EntityManager): Promise<string[][]> {
-    const answers = await this.access.coverage(questions, this.clock.now(), within);
-    return answers.map((rows, index) => {
-      const { category } = questions[index];
-      return rows
-        .filter(
-          (row) =>
-            !row.active ||
-            !(
-              row.onCareTeam || (category === undefined ? row.categories.length > 0 : row.categories.includes(category))
-            ),
-        )
-        .map((row) => row.providerId);
-    });
+    const [answer] = await this.coverageEach([{ clientId, providerIds, category }], within);
+    return answer.uncovered;
   }
 
   /** The providers among `providerIds` still covered: whom a live event about the client may reach. */
   async covered(clientId: string, providerIds: readonly string[], category?: ConsentCategory): Promise<string[]> {
-    const [answer] = await this.coveredEach([{ clientId, providerIds, category }]);
-    return answer;
+    const [answer] = await this.coverageEach([{ clientId, providerIds, category }]);
+    return answer.covered;
   }
 
-  /** {@link covered} for several clients at once, in one query. */
-  async coveredEach(questions: readonly CoverageQuestion[]): Promise<string[][]> {
-    const answers = await this.access.coverage(questions, this.clock.now());
-    return answers.map((rows, index) =>
-      rows.filter((row) => isCovered(row, questions[index].category)).map((row) => row.providerId),
-    );
+  /**
+   * For each question, in one query: the providers asked about whom the client's care team or
+   * consents cover for its category right now, and those they do not (a batch of sends: within
+   * its transaction, the uncovered refuse a send, and the covered are whom it may reach).
+   */
+  async coverageEach(
+    questions: readonly CoverageQuestion[],
+    within?: EntityManager,
+  ): Promise<{ covered: string[]; uncovered: string[] }[]> {
+    const answers = await this.access.coverage(questions, this.clock.now(), within);
+    return answers.map((rows, index) => {
+      const answer = { covered: [] as string[], uncovered: [] as string[] };
+      for (const row of rows) {
+        (isCovered(row, questions[index].category) ? answer.covered : answer.uncovered).push(row.providerId);
+      }
+      return answer;
+    });
   }
 
   /** Ids of the clients whose identifying details the caller may read (the client list). */

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { type AuditEntry, AuditService } from '@sharedcare/audit';
-import { DomainException, GroupCommit, type Settled } from '@sharedcare/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { concurrentBatches, DomainException, GroupCommit, type Settled } from '@sharedcare/common';
 import { AccessService, type ConsentCategory } from '@sharedcare/consent';
+import type { DataSource } from 'typeorm';
 import type { Message } from './message.entity.js';
 import { type PendingMessage, type SendKey, ThreadsRepository, type WithinSend } from './threads.repository.js';
 
@@ -27,7 +29,7 @@ export interface AppendOutcome {
   message: Message;
   /** False for a retry: the message the same sender already sent with this `clientMessageId`. */
   created: boolean;
-  /** The participants the consent still covers after the commit: whom it may reach live. */
+  /** The participants the client's consent covered at the commit: whom it may reach live. */
   recipientIds: string[];
 }
 
@@ -48,25 +50,26 @@ export function consentRequired(category: string, providerIds: string[]): Domain
 }
 
 /**
- * Stores messages with group commit: sends that arrive while a transaction is being written go
- * together in the next one, with one consent check, one audit append and one commit for all, so
- * under load the database commits far less often than once per message, and alone a send is
- * written at once. Each send still stands alone: its own gapless sequence number, idempotency,
+ * Stores messages with group commit: a send is written at once while one of the writers
+ * (concurrentBatches: one on the embedded database, a few on a server) is free; sends that arrive
+ * while all are busy go together in the next transaction, with one consent check, one audit
+ * append and one commit for all, so under load the database commits far less often than once per
+ * message, and alone a send is written at once. Each send still stands alone: its own gapless sequence number, idempotency,
  * consent refusal and answer. A batch whose transaction fails (a referral follow-up that lost a
  * race, a lost connection) is written again one send at a time, so one send's refusal is its own.
  */
 @Injectable()
 export class MessageAppender {
-  private readonly batches = new GroupCommit<AppendRequest, AppendOutcome>(
-    (requests) => this.writeApart(requests),
-    MAX_BATCH,
-  );
+  private readonly batches: GroupCommit<AppendRequest, AppendOutcome>;
 
   constructor(
     private readonly threads: ThreadsRepository,
     private readonly access: AccessService,
     private readonly audit: AuditService,
-  ) {}
+    @InjectDataSource() dataSource: DataSource,
+  ) {
+    this.batches = new GroupCommit((requests) => this.writeApart(requests), MAX_BATCH, concurrentBatches(dataSource));
+  }
 
   /** Sends waiting for the batch being written. */
   get waiting(): number {
@@ -107,7 +110,7 @@ export class MessageAppender {
     const settled: Settled<AppendOutcome>[] = new Array(requests.length);
     // A send repeated within the batch is answered like a retry of its first occurrence.
     const repeats = new Map<number, number>();
-    let created: { index: number; message: Message }[] = [];
+    let created: { index: number; message: Message; recipientIds: string[] }[] = [];
     await this.threads.transaction(async (manager) => {
       created = [];
       const stored = new Map(
@@ -131,38 +134,41 @@ export class MessageAppender {
         }
       }
       // Inside the transaction, so a revocation that committed since the caller looked refuses the
-      // send, and one in flight waits for this commit (and is told after this message).
-      const lost = await this.access.uncoveredEach(
+      // send, and one in flight waits for this commit (and is told after this message): what it
+      // answers holds at the commit, and so says whom the message may reach.
+      const coverage = await this.access.coverageEach(
         fresh.map((index) => questions[index]),
         manager,
       );
       const records: AuditEntry[] = [];
-      const accepted: number[] = [];
+      const accepted: { index: number; recipientIds: string[] }[] = [];
       fresh.forEach((index, position) => {
         const request = requests[index];
-        if (lost[position].length === 0 || request.uncovered === 'withhold') return accepted.push(index);
-        settled[index] = { ok: false, error: consentRequired(request.category, lost[position]) };
-        const refusal = request.refused?.(lost[position]);
+        const { covered, uncovered } = coverage[position];
+        if (uncovered.length === 0 || request.uncovered === 'withhold') {
+          return accepted.push({ index, recipientIds: covered });
+        }
+        settled[index] = { ok: false, error: consentRequired(request.category, uncovered) };
+        const refusal = request.refused?.(uncovered);
         if (refusal) records.push(refusal);
       });
       const messages = await this.threads.appendAllWithin(
         manager,
-        accepted.map((index) => requests[index].pending),
+        accepted.map(({ index }) => requests[index].pending),
       );
       if (!messages) throw new ConcurrentRetry();
-      for (const [position, index] of accepted.entries()) {
+      for (const [position, { index, recipientIds }] of accepted.entries()) {
         await requests[index].withinTransaction?.(manager, messages[position]);
         records.push(requests[index].sent(messages[position]));
-        created.push({ index, message: messages[position] });
+        created.push({ index, message: messages[position], recipientIds });
       }
       // The records commit with the messages: a crash cannot leave a message nobody accounts for.
       await this.audit.recordAll(records, manager);
     });
-    // Committed: now, and only now, the others may hear of it, if they still may.
-    const recipients = await this.access.coveredEach(created.map(({ index }) => questions[index]));
-    created.forEach(({ index, message }, position) => {
-      settled[index] = { ok: true, value: { message, created: true, recipientIds: recipients[position] } };
-    });
+    // Committed: now, and only now, the others may hear of it.
+    for (const { index, message, recipientIds } of created) {
+      settled[index] = { ok: true, value: { message, created: true, recipientIds } };
+    }
     for (const [index, original] of repeats) {
       const outcome = settled[original];
       settled[index] = outcome.ok

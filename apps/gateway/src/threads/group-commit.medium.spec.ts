@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
+import { concurrentBatches } from '@sharedcare/common';
 import { MessageAppender, ThreadsRepository } from '@sharedcare/consult';
+import { DataSource } from 'typeorm';
 import { apiAs, grantConsent, registerClient, testProvider } from '../../../../test/support/api.js';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
 
@@ -16,19 +18,23 @@ const note = (text: string, clientMessageId: string = randomUUID()) => ({
 });
 
 /**
- * Group commit (MessageAppender): sends that arrive while a batch is being written go together in
- * the next transaction, and each still gets its own answer. The first batch is held open by the
- * test (its transaction waits on a gate) so the next one fills deterministically.
+ * Group commit (MessageAppender): a send is written at once while a writer is free (one on the
+ * embedded database, several on a PostgreSQL server); sends that arrive while every writer is busy
+ * go together in the next transaction, and each still gets its own answer. The test holds batches
+ * open (their transactions wait on a gate) so the next one fills deterministically.
  */
 describe('sending with group commit', () => {
   let gateway: TestGateway;
   let call: ReturnType<typeof apiAs>;
   let appender: MessageAppender;
+  /** Batches this gateway writes at once. */
+  let writers: number;
 
   beforeAll(async () => {
     gateway = await startTestGateway();
     call = apiAs(gateway);
     appender = gateway.app.get(MessageAppender);
+    writers = concurrentBatches(gateway.app.get(DataSource));
     await call(psychiatrist, 'GET', '/me');
   });
   afterEach(() => jest.restoreAllMocks());
@@ -54,20 +60,33 @@ describe('sending with group commit', () => {
     return { clientId, consentId, threadId: thread.body.threadId as string };
   }
 
-  /** Holds the next batch's transaction until `release`; resolves `held` when it has begun waiting. */
-  function holdNextBatch(on: TestGateway = gateway) {
+  /** Holds the next `count` batches' transactions until `release`; `held` resolves when all are waiting. */
+  function holdBatches(count = 1, on: TestGateway = gateway) {
     const repository = on.app.get(ThreadsRepository);
     const original = repository.transaction.bind(repository);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    let started!: () => void;
-    const held = new Promise<void>((resolve) => (started = resolve));
-    jest.spyOn(repository, 'transaction').mockImplementationOnce(async (work) => {
-      started();
-      await gate;
+    let allHeld!: () => void;
+    const held = new Promise<void>((resolve) => (allHeld = resolve));
+    let holding = 0;
+    jest.spyOn(repository, 'transaction').mockImplementation(async (work) => {
+      if (holding < count) {
+        if (++holding === count) allHeld();
+        await gate;
+      }
       return original(work);
     });
     return { held, release };
+  }
+
+  /** Keeps every writer busy with a held batch of one note to `threadId`; the notes' answers are `firsts`. */
+  async function occupyWriters(threadId: string) {
+    const { held, release } = holdBatches(writers);
+    const firsts = Array.from({ length: writers }, (_, n) =>
+      call(therapist, 'POST', `/threads/${threadId}/messages`, note(`first ${n + 1}`)),
+    );
+    await held;
+    return { firsts, release };
   }
 
   /** Waits (without a timer) until `count` sends are queued behind the held batch. */
@@ -91,9 +110,7 @@ describe('sending with group commit', () => {
     const threads = await Promise.all([sharedThread(), sharedThread(), sharedThread()]);
     const refused = await sharedThread();
     await call(therapist, 'POST', `/consents/${refused.consentId}/revoke`, { reason: 'Client withdrew' });
-    const { held, release } = holdNextBatch();
-    const first = call(therapist, 'POST', `/threads/${threads[0].threadId}/messages`, note('first'));
-    await held;
+    const { firsts, release } = await occupyWriters(threads[0].threadId);
     const repeated = randomUUID();
     const sends = [
       ...threads.flatMap(({ threadId }) => [1, 2, 3].map((n) => ({ threadId, body: note(`batched ${n}`) }))),
@@ -104,7 +121,7 @@ describe('sending with group commit', () => {
     const answers = sends.map(({ threadId, body }) => call(therapist, 'POST', `/threads/${threadId}/messages`, body));
     await queued(sends.length);
     release();
-    expect((await first).status).toBe(201);
+    for (const first of await Promise.all(firsts)) expect(first.status).toBe(201);
     const settled = await Promise.all(answers);
 
     expect(settled.at(-1)).toMatchObject({ status: 403, body: { error: { code: 'consent_required' } } });
@@ -140,9 +157,7 @@ describe('sending with group commit', () => {
       body: { direction: 'to_psychiatry', reasons: ['formal_diagnosis_needed'], urgency: 'routine' },
     });
     expect(referral.status).toBe(201);
-    const { held, release } = holdNextBatch();
-    const first = call(therapist, 'POST', `/threads/${threadId}/messages`, note('first'));
-    await held;
+    const { firsts, release } = await occupyWriters(threadId);
     const answers = [
       call(therapist, 'POST', `/threads/${threadId}/messages`, note('before')),
       // Completed straight from sent: refused inside the transaction, after its row was written.
@@ -156,24 +171,28 @@ describe('sending with group commit', () => {
     ];
     await queued(answers.length);
     release();
-    expect((await first).status).toBe(201);
+    for (const first of await Promise.all(firsts)) expect(first.status).toBe(201);
     const [before, conflict, after] = await Promise.all(answers);
     expect(conflict).toMatchObject({ status: 409, body: { error: { code: 'conflict' } } });
     expect([before.status, after.status]).toEqual([201, 201]);
     const history = await call(therapist, 'GET', `/threads/${threadId}/messages`);
     const seqs = history.body.messages.map((message: { seq: number }) => message.seq);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
-    // The two notes were sent at once: either may arrive, and be stored, first.
-    const [opening, ...batched] = history.body.messages
+    // The held notes first, then the two sent at once: either may arrive, and be stored, first.
+    const texts: string[] = history.body.messages
       .map((message: { body: { text?: string } }) => message.body.text)
       .filter(Boolean);
-    expect([opening, batched.sort()]).toEqual(['first', ['after', 'before']]);
+    const held = texts.slice(0, writers);
+    expect([held.sort(), texts.slice(writers).sort()]).toEqual([
+      Array.from({ length: writers }, (_, n) => `first ${n + 1}`),
+      ['after', 'before'],
+    ]);
   });
 
   it('checks consent again inside the transaction: an amendment overtaken by a revocation is refused, not delivered', async () => {
     const { consentId, threadId } = await sharedThread();
     const original = await call(therapist, 'POST', `/threads/${threadId}/messages`, note('Sleeping badly'));
-    const { held, release } = holdNextBatch();
+    const { held, release } = holdBatches();
     const amended = call(therapist, 'POST', `/messages/${original.body.messageId}/amend`, {
       clientMessageId: randomUUID(),
       body: { text: 'Sleeping badly since the move' },
@@ -193,6 +212,39 @@ describe('sending with group commit', () => {
     ]);
   });
 
+  // The embedded database serves one connection, so it writes one batch at a time.
+  const severalWriters = process.env.DATABASE_URL ? it : it.skip;
+
+  severalWriters('writes a send at once while another batch is held open (PostgreSQL only)', async () => {
+    expect(writers).toBeGreaterThan(1);
+    const { threadId } = await sharedThread();
+    const { held, release } = holdBatches();
+    const slow = call(therapist, 'POST', `/threads/${threadId}/messages`, note('held'));
+    await held;
+    const fast = await call(therapist, 'POST', `/threads/${threadId}/messages`, note('not kept waiting'));
+    expect(fast.status).toBe(201);
+    expect(fast.body.seq).toBe(2);
+    release();
+    expect(await slow).toMatchObject({ status: 201, body: { seq: 3 } });
+  });
+
+  severalWriters(
+    'stores one message when the same send goes in two batches written at once (PostgreSQL only)',
+    async () => {
+      const { threadId } = await sharedThread();
+      const { held, release } = holdBatches(2);
+      const retry = note('Sent twice at once');
+      const answers = [1, 2].map(() => call(therapist, 'POST', `/threads/${threadId}/messages`, retry));
+      await held;
+      release();
+      const [first, second] = await Promise.all(answers);
+      expect([first.status, second.status]).toEqual([201, 201]);
+      expect(second.body.messageId).toBe(first.body.messageId);
+      const history = await call(therapist, 'GET', `/threads/${threadId}/messages`);
+      expect(history.body.messages.map((message: { seq: number }) => message.seq)).toEqual([1, 2]);
+    },
+  );
+
   (process.env.DATABASE_URL ? it : it.skip)(
     'stores one message when the same send commits on two processes at once (PostgreSQL only)',
     async () => {
@@ -201,7 +253,7 @@ describe('sending with group commit', () => {
       });
       try {
         const { threadId } = await sharedThread();
-        const holds = [holdNextBatch(gateway), holdNextBatch(other)];
+        const holds = [holdBatches(1, gateway), holdBatches(1, other)];
         const retry = note('Sent twice, once to each process');
         const answers = [gateway, other].map((on) =>
           apiAs(on)(therapist, 'POST', `/threads/${threadId}/messages`, retry),

@@ -69,3 +69,42 @@ describe('GroupCommit', () => {
     expect(writer.batches).toEqual([[1], [2, 3], [4, 5]]);
   });
 });
+
+describe('GroupCommit writing several batches at once', () => {
+  it('starts a batch at once while fewer than `concurrency` are being written, then groups the rest', async () => {
+    const writer = gatedWriter();
+    const commit = new GroupCommit(writer.run, 64, 2);
+    const first = commit.submit(1);
+    const second = commit.submit(2);
+    expect(writer.batches).toEqual([[1], [2]]);
+    const later = [commit.submit(3), commit.submit(4)];
+    expect(commit.waiting).toBe(2);
+    // The second batch finishes first: the waiting items go together as soon as one is free.
+    writer.gates[1]();
+    await expect(second).resolves.toBe('done 2');
+    await new Promise(setImmediate);
+    expect(writer.batches).toEqual([[1], [2], [3, 4]]);
+    writer.gates[0]();
+    writer.gates[2]();
+    await expect(Promise.all([first, ...later])).resolves.toEqual(['done 1', 'done 3', 'done 4']);
+    expect(commit.waiting).toBe(0);
+  });
+
+  it('never writes more than `concurrency` batches at a time', async () => {
+    let writing = 0;
+    let most = 0;
+    const commit = new GroupCommit<number, number>(
+      async (items) => {
+        most = Math.max(most, ++writing);
+        await new Promise(setImmediate);
+        writing--;
+        return items.map((value) => ({ ok: true, value }));
+      },
+      4,
+      3,
+    );
+    const items = Array.from({ length: 40 }, (_, index) => index);
+    await expect(Promise.all(items.map((item) => commit.submit(item)))).resolves.toEqual(items);
+    expect(most).toBe(3);
+  });
+});

@@ -2,21 +2,24 @@
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /**
- * Group commit: items submitted while a batch is being written wait, then go together in the next
- * batch, so under load many concurrent writes share one transaction and one commit, and alone each
- * is written at once (no waiting for company). One batch runs at a time per instance; `runBatch`
- * settles each item separately, and if it throws, every item of that batch gets the error.
+ * Group commit: an item is written at once when fewer than `concurrency` batches are being
+ * written; otherwise it waits, and goes with every item that arrived meanwhile in the next batch
+ * to start. So alone each item is written at once (no waiting for company), and under load many
+ * concurrent writes share one transaction and one commit. `runBatch` settles each item separately;
+ * if it throws, every item of that batch gets the error.
  */
 export class GroupCommit<Item, Result> {
   private queue: { item: Item; resolve: (value: Result) => void; reject: (error: unknown) => void }[] = [];
-  private running = false;
+  private running = 0;
 
   constructor(
     private readonly runBatch: (items: Item[]) => Promise<Settled<Result>[]>,
     private readonly maxBatch = 64,
+    /** Batches written at the same time, each on its own connection. */
+    private readonly concurrency = 1,
   ) {}
 
-  /** Items waiting for the batch being written to finish. */
+  /** Items waiting for a batch being written to finish. */
   get waiting(): number {
     return this.queue.length;
   }
@@ -24,12 +27,12 @@ export class GroupCommit<Item, Result> {
   submit(item: Item): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (!this.running) void this.drain();
+      if (this.running < this.concurrency) void this.drain();
     });
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
+    this.running++;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
       try {
@@ -43,6 +46,6 @@ export class GroupCommit<Item, Result> {
         for (const entry of batch) entry.reject(error);
       }
     }
-    this.running = false;
+    this.running--;
   }
 }

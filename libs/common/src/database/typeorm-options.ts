@@ -23,3 +23,13 @@ export function typeormOptions(
     extra: { max: database.embedded ? 1 : 10 },
   };
 }
+
+/**
+ * How many batches a group commit (GroupCommit) may write at once on this data source: one on the
+ * embedded database, which serves one connection; otherwise a fifth of the pool, so batches
+ * overlap their round trips and the rest of the pool stays free for everything else.
+ */
+export function concurrentBatches(dataSource: { options: DataSourceOptions }): number {
+  const pool = (dataSource.options as { extra?: { max?: number } }).extra?.max ?? 10;
+  return Math.max(1, Math.floor(pool / 5));
+}
