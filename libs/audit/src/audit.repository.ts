@@ -10,10 +10,12 @@ export interface AuditChainHead {
 }
 
 /**
- * Every writer of the chain takes this transaction-scoped advisory lock first, so appends are
- * serialised across connections and processes sharing the database.
+ * Every writer of the chain locks its head row (kept by a trigger on every insert, migration
+ * AuditChainHead) and reads it in the same statement, so appends are serialised across
+ * connections and processes sharing the database. Under READ COMMITTED, a row locked after
+ * waiting for another writer is read as that writer committed it.
  */
-const CHAIN_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('sharedcare.audit_records.chain'))`;
+const CHAIN_HEAD_SQL = `SELECT "sequence", "hash" FROM "audit_chain_head" FOR UPDATE`;
 
 /** SQL for audit records; the only code that touches TypeORM for them (CONVENTIONS 9). */
 @Injectable()
@@ -21,10 +23,9 @@ export class AuditRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * In one transaction: takes the chain lock, reads the head, asks `build` for the next records
-   * (each linked to the one before) and inserts them. The head is read after the lock, and under
-   * READ COMMITTED each statement sees what committed before it, so no two records ever share a
-   * predecessor.
+   * In one transaction: locks and reads the chain's head, asks `build` for the next records (each
+   * linked to the one before) and inserts them, which moves the head; so no two records ever
+   * share a predecessor.
    */
   async append(
     build: (head: AuditChainHead | null) => AuditRecord[],
@@ -39,12 +40,9 @@ export class AuditRepository {
     manager: EntityManager,
     build: (head: AuditChainHead | null) => AuditRecord[],
   ): Promise<AuditRecord[]> {
-    await manager.query(CHAIN_LOCK_SQL);
-    const rows = (await manager.query(
-      `SELECT "sequence", "hash" FROM "audit_records" ORDER BY "sequence" DESC LIMIT 1`,
-    )) as { sequence: string; hash: string }[];
-    const head = rows.length === 0 ? null : { sequence: Number(rows[0].sequence), hash: rows[0].hash };
-    const records = build(head);
+    const [row] = (await manager.query(CHAIN_HEAD_SQL)) as { sequence: string; hash: string }[];
+    // An empty chain's head is sequence 0 with the genesis hash: the first record links to it.
+    const records = build(Number(row.sequence) === 0 ? null : { sequence: Number(row.sequence), hash: row.hash });
     await insertRows(manager, AuditRecord, records);
     return records;
   }

@@ -43,6 +43,8 @@ describe('audit trail (libs/audit on the gateway database)', () => {
     await db.dataSource.query(`ALTER TABLE audit_records DISABLE TRIGGER audit_records_no_truncate`);
     await db.dataSource.query(`TRUNCATE audit_records`);
     await db.dataSource.query(`ALTER TABLE audit_records ENABLE TRIGGER audit_records_no_truncate`);
+    // The head the trigger keeps goes back to the genesis link with them.
+    await db.dataSource.query(`UPDATE audit_chain_head SET sequence = 0, hash = repeat('0', 64)`);
     clock = new FixedClock(new Date('2026-01-05T09:00:00.000Z'));
     repository = new AuditRepository(db.dataSource);
     audit = new AuditService(repository, clock);
@@ -119,6 +121,11 @@ describe('audit trail (libs/audit on the gateway database)', () => {
       batch[0].sequence + 2,
     ]);
     await expect(audit.verify()).resolves.toEqual({ ok: true, count: 4 });
+    // The head row writers lock and read follows the last record, a batch's included.
+    const [last] = await db.dataSource.query(
+      `SELECT sequence::int AS sequence, hash FROM audit_records ORDER BY sequence DESC LIMIT 1`,
+    );
+    expect(await db.dataSource.query(`SELECT sequence::int AS sequence, hash FROM audit_chain_head`)).toEqual([last]);
   });
 
   it('writes nothing of a batch with one malformed entry', async () => {

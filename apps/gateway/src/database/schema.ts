@@ -11,6 +11,7 @@ import { SharedClients1795780000000 } from './migrations/1795780000000-shared-cl
 import { ClientDataKeyDestruction1795790000000 } from './migrations/1795790000000-client-data-key-destruction.js';
 import { ConsultThreads1795800000000 } from './migrations/1795800000000-consult-threads.js';
 import { SafetyPlans1795810000000 } from './migrations/1795810000000-safety-plans.js';
+import { AuditChainHead1795900000000 } from './migrations/1795900000000-audit-chain-head.js';
 import { SchemaInfo } from './schema-info.entity.js';
 
 /** The consult service's own database: its entities and the migrations that build them. */
@@ -42,4 +43,5 @@ export const gatewayMigrations = [
   ClientDataKeyDestruction1795790000000,
   ConsultThreads1795800000000,
   SafetyPlans1795810000000,
+  AuditChainHead1795900000000,
 ];
