@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { insertRows } from '@sharedcare/common';
+import { insertRows, rowArrays } from '@sharedcare/common';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { Message, MessageAcknowledgement, type MessageState } from './message.entity.js';
 import { Thread, ThreadParticipant } from './thread.entity.js';
@@ -69,31 +69,38 @@ export class ThreadsRepository {
 
   /**
    * Appends messages in the caller's transaction, each with the next sequence number of its thread
-   * in the order given: the threads' rows are locked in id order (so concurrent batches never wait
-   * on each other in a cycle), each counter moves once, and the rows go in with one insert. Null
-   * when a concurrent retry stored one of them meanwhile: the caller must roll back.
+   * in the order given, in one statement: the threads' rows are locked in id order (so concurrent
+   * batches never wait on each other in a cycle), each counter moves once, and the rows go in
+   * numbered from where their thread's counter stood. Null when a concurrent retry stored one of
+   * them meanwhile: the caller must roll back.
    */
   async appendAllWithin(manager: EntityManager, pending: readonly PendingMessage[]): Promise<Message[] | null> {
     if (pending.length === 0) return [];
+    // Until the statement adds its thread's counter, a row's `seq` is its place in its thread's share.
     const counts = new Map<string, number>();
-    for (const message of pending) counts.set(message.threadId, (counts.get(message.threadId) ?? 0) + 1);
-    const threadIds = [...counts.keys()].sort();
-    // The sub-select locks the rows in id order before the update moves them.
-    const [moved] = (await manager.query(
-      `UPDATE threads t SET last_seq = t.last_seq + c.n
-       FROM unnest($1::uuid[], $2::int[]) AS c(id, n),
-            (SELECT id FROM threads WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE) AS locked
-       WHERE t.id = c.id AND locked.id = c.id RETURNING t.id, t.last_seq`,
-      [threadIds, threadIds.map((threadId) => counts.get(threadId))],
-    )) as [{ id: string; last_seq: number }[], number];
-    const next = new Map(moved.map((row) => [row.id, row.last_seq - (counts.get(row.id) as number) + 1]));
-    const messages = pending.map((message): Message => {
-      const seq = next.get(message.threadId) as number;
-      next.set(message.threadId, seq + 1);
-      return { ...message, seq };
+    const placed = pending.map((message): Message => {
+      const place = (counts.get(message.threadId) ?? 0) + 1;
+      counts.set(message.threadId, place);
+      return { ...message, seq: place };
     });
-    const inserted = await insertRows(manager, Message, messages, { ignoreConflicts: true });
-    return inserted === messages.length ? messages : null;
+    const threadIds = [...counts.keys()].sort();
+    const { names, arrays, values } = rowArrays(manager, Message, placed, 2);
+    const seq = '"seq"';
+    const stored = (await manager.query(
+      `WITH moved AS (
+         UPDATE threads t SET last_seq = t.last_seq + c.n
+         FROM unnest($1::uuid[], $2::int[]) AS c(id, n),
+              (SELECT id FROM threads WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE) AS locked
+         WHERE t.id = c.id AND locked.id = c.id RETURNING t.id, t.last_seq - c.n AS counter)
+       INSERT INTO messages (${names.join(', ')})
+       SELECT ${names.map((name) => (name === seq ? `moved.counter + r.${seq}` : `r.${name}`)).join(', ')}
+       FROM unnest(${arrays.join(', ')}) AS r(${names.join(', ')}) JOIN moved ON moved.id = r."thread_id"
+       ON CONFLICT DO NOTHING RETURNING id, seq`,
+      [threadIds, threadIds.map((threadId) => counts.get(threadId)), ...values],
+    )) as { id: string; seq: number }[];
+    if (stored.length !== pending.length) return null;
+    const seqs = new Map(stored.map((row) => [row.id, row.seq]));
+    return placed.map((message) => ({ ...message, seq: seqs.get(message.id) as number }));
   }
 
   /** Adds participants and posts the system message saying so, together. */
