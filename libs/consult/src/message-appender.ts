@@ -3,7 +3,7 @@ import { type AuditEntry, AuditService } from '@sharedcare/audit';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { concurrentBatches, DomainException, GroupCommit, type Settled } from '@sharedcare/common';
 import { AccessService, type ConsentCategory } from '@sharedcare/consent';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Message } from './message.entity.js';
 import { type PendingMessage, type SendKey, ThreadsRepository, type WithinSend } from './threads.repository.js';
 
@@ -83,15 +83,16 @@ export class MessageAppender {
 
   private async writeApart(requests: AppendRequest[], attempt = 1): Promise<Settled<AppendOutcome>[]> {
     try {
-      return await this.write(requests);
+      return await this.write(requests, attempt > 1);
     } catch (error) {
-      // The concurrent retry has committed by now (the insert waited for it): it is found this time.
+      // A retry of a stored send, or a concurrent one that has committed by now (the insert waited
+      // for it): looking for every send's original, it is found this time.
       if (error instanceof ConcurrentRetry && attempt < 3) return this.writeApart(requests, attempt + 1);
       if (requests.length === 1) throw error;
       const settled: Settled<AppendOutcome>[] = [];
       for (const request of requests) {
         settled.push(
-          await this.write([request]).then(
+          await this.write([request], true).then(
             ([outcome]) => outcome,
             (alone: unknown) => ({ ok: false, error: alone }),
           ),
@@ -101,32 +102,44 @@ export class MessageAppender {
     }
   }
 
-  private async write(requests: AppendRequest[]): Promise<Settled<AppendOutcome>[]> {
+  /** The messages already stored for these sends (retries), by send. */
+  private async storedFor(manager: EntityManager, requests: AppendRequest[]): Promise<Map<string, Message>> {
+    if (requests.length === 0) return new Map();
+    const stored = await this.threads.findSentWithin(
+      manager,
+      requests.map((request) => request.pending),
+    );
+    return new Map(stored.map((message) => [sendKey(message), message]));
+  }
+
+  /**
+   * Writes a batch in one transaction. Retries are rare, so unless `lookForRetries`, the batch does
+   * not look for every send's original first: a retry among the sends it stores shows as a conflict
+   * on insert, and the batch is written again, looking (ConcurrentRetry). A send the consent check
+   * would refuse is looked for at once: a retry of a stored send is answered with its original.
+   */
+  private async write(requests: AppendRequest[], lookForRetries: boolean): Promise<Settled<AppendOutcome>[]> {
     const questions = requests.map((request) => ({
       clientId: request.pending.clientId,
       threadId: request.pending.threadId,
       category: request.category,
     }));
     const settled: Settled<AppendOutcome>[] = new Array(requests.length);
+    const retried = (index: number, message: Message) => {
+      settled[index] = { ok: true, value: { message, created: false, recipientIds: [] } };
+    };
     // A send repeated within the batch is answered like a retry of its first occurrence.
     const repeats = new Map<number, number>();
     let created: { index: number; message: Message; recipientIds: string[] }[] = [];
     await this.threads.transaction(async (manager) => {
       created = [];
-      const stored = new Map(
-        (
-          await this.threads.findSentWithin(
-            manager,
-            requests.map((request) => request.pending),
-          )
-        ).map((message) => [sendKey(message), message]),
-      );
+      const stored = lookForRetries ? await this.storedFor(manager, requests) : new Map<string, Message>();
       const first = new Map<string, number>();
       const fresh: number[] = [];
       for (const [index, request] of requests.entries()) {
         const key = sendKey(request.pending);
-        const retried = stored.get(key);
-        if (retried) settled[index] = { ok: true, value: { message: retried, created: false, recipientIds: [] } };
+        const original = stored.get(key);
+        if (original) retried(index, original);
         else if (first.has(key)) repeats.set(index, first.get(key) as number);
         else {
           first.set(key, index);
@@ -140,6 +153,15 @@ export class MessageAppender {
         fresh.map((index) => questions[index]),
         manager,
       );
+      const refusing = fresh.filter(
+        (index, position) => coverage[position].uncovered.length > 0 && requests[index].uncovered !== 'withhold',
+      );
+      const originals = lookForRetries
+        ? new Map<string, Message>()
+        : await this.storedFor(
+            manager,
+            refusing.map((index) => requests[index]),
+          );
       const records: AuditEntry[] = [];
       const accepted: { index: number; recipientIds: string[] }[] = [];
       fresh.forEach((index, position) => {
@@ -148,6 +170,8 @@ export class MessageAppender {
         if (uncovered.length === 0 || request.uncovered === 'withhold') {
           return accepted.push({ index, recipientIds: covered });
         }
+        const original = originals.get(sendKey(request.pending));
+        if (original) return retried(index, original);
         settled[index] = { ok: false, error: consentRequired(request.category, uncovered) };
         const refusal = request.refused?.(uncovered);
         if (refusal) records.push(refusal);

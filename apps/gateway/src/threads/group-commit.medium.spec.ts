@@ -212,6 +212,41 @@ describe('sending with group commit', () => {
     ]);
   });
 
+  it('answers a retry of a stored send in a batch with its original, and numbers the rest without a gap', async () => {
+    const { threadId } = await sharedThread();
+    const earlier = note('Sent before, retried in the batch');
+    const original = await call(therapist, 'POST', `/threads/${threadId}/messages`, earlier);
+    expect(original.status).toBe(201);
+    const { firsts, release } = await occupyWriters(threadId);
+    const answers = [note('new one'), { ...earlier, body: { text: 'retried, body changed' } }, note('new two')].map(
+      (body) => call(therapist, 'POST', `/threads/${threadId}/messages`, body),
+    );
+    await queued(answers.length);
+    release();
+    for (const first of await Promise.all(firsts)) expect(first.status).toBe(201);
+    const [one, retry, two] = await Promise.all(answers);
+    expect([one.status, retry.status, two.status]).toEqual([201, 201, 201]);
+    expect(retry.body).toMatchObject({ messageId: original.body.messageId, seq: 2, body: earlier.body });
+    const history = await call(therapist, 'GET', `/threads/${threadId}/messages`);
+    const seqs = history.body.messages.map((message: { seq: number }) => message.seq);
+    // The opening, the original, the held notes and the two new ones.
+    expect(seqs).toEqual(Array.from({ length: 2 + writers + 2 }, (_, i) => i + 1));
+  });
+
+  it('answers a retry of a stored send with its original even once the consent no longer covers it', async () => {
+    const { threadId, consentId } = await sharedThread();
+    const earlier = note('Sent while shared');
+    const original = await call(therapist, 'POST', `/threads/${threadId}/messages`, earlier);
+    await call(therapist, 'POST', `/consents/${consentId}/revoke`, { reason: 'Client withdrew' });
+    const retry = await call(therapist, 'POST', `/threads/${threadId}/messages`, earlier);
+    expect(retry).toMatchObject({ status: 201, body: { messageId: original.body.messageId, seq: 2 } });
+    // A new send is refused, as the consent says.
+    expect(await call(therapist, 'POST', `/threads/${threadId}/messages`, note('After the revocation'))).toMatchObject({
+      status: 403,
+      body: { error: { code: 'consent_required' } },
+    });
+  });
+
   // The embedded database serves one connection, so it writes one batch at a time.
   const severalWriters = process.env.DATABASE_URL ? it : it.skip;
 
