@@ -37,6 +37,7 @@ describe('readGatewayConfig', () => {
         audience: 'sharedcare-api',
       },
       allowedOrigins: ['http://127.0.0.1:3000', 'http://localhost:3000'],
+      webClient: { dir: join(process.cwd(), 'dist/web'), authUrl: 'http://127.0.0.1:3001' },
       http: { trustProxy: false, apiDocs: true },
       logLevel: 'info',
       masterKey: expect.any(Buffer),
