@@ -71,6 +71,10 @@ describeInBrowser('the web client: consult stories 1 and 2', () => {
     await psychiatrist.getByRole('heading', { name: 'Sleep and mood', level: 2 }).waitFor();
     await therapist.getByText(/^Here now: /).waitFor();
 
+    await psychiatrist.getByLabel('Your note').pressSequentially('Th');
+    await therapist.getByText('Dr. Sam Okafor, MD is typing…').waitFor();
+    await psychiatrist.getByLabel('Your note').fill('');
+
     await therapist.getByLabel('Your note').fill('Sleeping five hours; mood low in the mornings.');
     await therapist.getByRole('button', { name: 'Send note' }).click();
     await messages(psychiatrist).getByText('Sleeping five hours; mood low in the mornings.').waitFor();
@@ -104,6 +108,32 @@ describeInBrowser('the web client: consult stories 1 and 2', () => {
     await screenshot(therapist, 'thread-view-acknowledged');
   });
 
+  it('sends a referral with reasons from the taxonomy, and a safety concern to acknowledge', async () => {
+    await psychiatrist.getByRole('radio', { name: 'Referral' }).check();
+    await psychiatrist.getByLabel('Refer to').selectOption('to_therapy');
+    await psychiatrist.getByRole('checkbox', { name: 'Trauma processing' }).check();
+    await psychiatrist.getByRole('checkbox', { name: 'Skill building' }).check();
+    await psychiatrist.getByLabel('Urgency').selectOption('soon');
+    await psychiatrist.getByRole('button', { name: 'Send referral' }).click();
+    const referral = messages(therapist).getByRole('listitem').filter({ hasText: 'To therapy' });
+    await referral.getByText('Skill building; Trauma processing').waitFor();
+
+    await therapist.getByRole('radio', { name: 'Safety concern' }).check();
+    await therapist.getByRole('radio', { name: 'High' }).check();
+    await therapist.getByLabel('Summary').fill('Passive ideation this week, no plan.');
+    await therapist.getByLabel('Actions taken').fill('Safety plan reviewed; session moved up.');
+    await therapist.getByRole('button', { name: 'Send safety concern' }).click();
+    const concern = messages(psychiatrist).getByRole('listitem').filter({ hasText: 'Passive ideation' });
+    await concern.getByText('High', { exact: true }).waitFor();
+    await concern.getByText(/^Acknowledge by /).waitFor();
+    await concern.getByRole('button', { name: 'Acknowledge safety concern' }).click();
+    await messages(therapist)
+      .getByRole('listitem')
+      .filter({ hasText: 'Passive ideation' })
+      .getByText(/^Acknowledged by /)
+      .waitFor();
+  });
+
   it('computes the PHQ-9 total from its items and sends them', async () => {
     await therapist.getByRole('radio', { name: 'Symptom update' }).check();
     const answers = [2, 2, 1, 2, 1, 1, 1, 0, 0];
@@ -126,6 +156,7 @@ describeInBrowser('the web client: consult stories 1 and 2', () => {
     await therapist.getByRole('button', { name: 'Send note' }).click();
     const pending = messages(therapist).getByRole('listitem').filter({ hasText: 'Written on the train' });
     await pending.getByText(/^Not stored yet/).waitFor();
+    const clientMessageId = await pending.getAttribute('data-client-message-id');
     await screenshot(therapist, 'thread-view-offline');
 
     await context.setOffline(false);
@@ -134,6 +165,6 @@ describeInBrowser('the web client: consult stories 1 and 2', () => {
     const copies = (await stored()).filter((message) =>
       (message.body as { text?: string }).text?.startsWith('Written'),
     );
-    expect(copies).toHaveLength(1);
+    expect(copies.map((copy) => copy.clientMessageId)).toEqual([clientMessageId]);
   });
 });

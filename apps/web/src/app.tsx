@@ -88,7 +88,8 @@ function Header() {
       </nav>
       <ConnectionStatus />
       <span className="who">
-        {me.displayName} <span className="muted">({me.credential})</span>
+        {me.displayName}
+        {!me.displayName.includes(me.credential) && <span className="muted"> ({me.credential})</span>}
       </span>
       <button type="button" onClick={() => void session.signOut()}>
         Sign out

@@ -51,6 +51,7 @@ const emptyThread = (): ThreadState => ({
 
 const TYPING_SHOWN_MS = 4_000;
 const SEND_TIMEOUT_MS = 8_000;
+const RETRY_MS = 5_000;
 
 /**
  * The live side of the page: one socket on /consult, the threads the user has open, and the outbox.
@@ -59,9 +60,10 @@ const SEND_TIMEOUT_MS = 8_000;
  * (the service returns the original for a retry, never a duplicate).
  */
 export class Live {
-  private socket: ConsultSocket | undefined;
+  private current: ConsultSocket | undefined;
   private listeners = new Set<() => void>();
   private joined = new Set<string>();
+  private lastRetry = 0;
   readonly threads = new Map<string, ThreadState>();
   outbox: Outgoing[] = [];
   /** Messages that arrived live in threads not on screen, since the client list last loaded. */
@@ -79,7 +81,7 @@ export class Live {
 
   start(): void {
     const socket = connectConsult('', { token: this.session.accessToken });
-    this.socket = socket;
+    this.current = socket;
     socket.on('connect', () => {
       this.setConnection('online');
       void this.resume();
@@ -119,8 +121,13 @@ export class Live {
   stop(): void {
     window.removeEventListener('offline', this.onBrowserOffline);
     window.removeEventListener('online', this.onBrowserOnline);
-    this.socket?.disconnect();
-    this.socket = undefined;
+    this.current?.disconnect();
+    this.current = undefined;
+  }
+
+  /** The open socket, for screens with events of their own (the safety plan); undefined when stopped. */
+  get socket(): ConsultSocket | undefined {
+    return this.current;
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -159,22 +166,22 @@ export class Live {
 
   close(threadId: string): void {
     this.joined.delete(threadId);
-    if (this.socket?.connected) void request(this.socket, 'thread.leave', { threadId }).catch(() => undefined);
+    if (this.current?.connected) void request(this.current, 'thread.leave', { threadId }).catch(() => undefined);
   }
 
   typing(threadId: string): void {
-    if (this.socket?.connected) void request(this.socket, 'typing', { threadId }).catch(() => undefined);
+    if (this.current?.connected) void request(this.current, 'typing', { threadId }).catch(() => undefined);
   }
 
   /** Marks the thread read up to its last message (the other participants get a read receipt). */
   markRead(threadId: string): void {
     const thread = this.thread(threadId);
-    if (!this.socket?.connected || thread.lastSeq === 0) return;
-    void request(this.socket, 'message.read', { threadId, uptoSeq: thread.lastSeq }).catch(() => undefined);
+    if (!this.current?.connected || thread.lastSeq === 0) return;
+    void request(this.current, 'message.read', { threadId, uptoSeq: thread.lastSeq }).catch(() => undefined);
   }
 
   async acknowledge(message: Message): Promise<void> {
-    if (this.socket?.connected) await request(this.socket, 'message.acknowledge', { messageId: message.messageId });
+    if (this.current?.connected) await request(this.current, 'message.acknowledge', { messageId: message.messageId });
     else await this.api.acknowledge(message.messageId);
     this.noteAcknowledged(message.threadId, message.messageId, this.me);
   }
@@ -201,7 +208,7 @@ export class Live {
   }
 
   private async deliver(outgoing: Outgoing): Promise<void> {
-    const socket = this.socket;
+    const socket = this.current;
     if (!socket?.connected) return this.update(outgoing.clientMessageId, { status: 'pending' });
     this.update(outgoing.clientMessageId, { status: 'sending' });
     try {
@@ -230,8 +237,8 @@ export class Live {
   }
 
   private async join(threadId: string): Promise<void> {
-    if (!this.socket) return;
-    const answer = await request(this.socket, 'thread.join', { threadId, afterSeq: this.thread(threadId).lastSeq });
+    if (!this.current) return;
+    const answer = await request(this.current, 'thread.join', { threadId, afterSeq: this.thread(threadId).lastSeq });
     this.merge(threadId, answer.messages);
   }
 
@@ -242,22 +249,28 @@ export class Live {
   }
 
   private async reconnectWithFreshToken(): Promise<void> {
+    // At most one attempt per RETRY_MS: a refusal that a fresh token does not cure must not spin.
+    if (Date.now() - this.lastRetry < RETRY_MS) {
+      setTimeout(() => void this.reconnectWithFreshToken(), RETRY_MS);
+      return;
+    }
+    this.lastRetry = Date.now();
     try {
       await this.session.refresh();
-      this.socket?.connect();
+      this.current?.connect();
     } catch {
       // The session is over; the page signs out.
     }
   }
 
   private onBrowserOffline = (): void => {
-    this.socket?.disconnect();
+    this.current?.disconnect();
     this.setConnection('offline');
   };
 
   private onBrowserOnline = (): void => {
     this.setConnection('connecting');
-    this.socket?.connect();
+    this.current?.connect();
   };
 
   private onMessage(message: Message): void {

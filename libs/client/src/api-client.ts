@@ -85,6 +85,9 @@ export function authClient(options: ClientOptions) {
     verifyMfa: (mfaToken: string, code: string) => post<Tokens>('/mfa/verify', { mfaToken, code }),
     refresh: (refreshToken: string) => post<Tokens>('/refresh', { refreshToken }),
     logout: (refreshToken: string) => post<unknown>('/logout', { refreshToken }),
+    /** Signed in (options.token): a TOTP secret to confirm with a code, which turns MFA on. */
+    enrollMfa: (password: string) => post<{ secret: string; otpauthUrl: string }>('/mfa/enroll', { password }),
+    confirmMfa: (code: string) => post<{ mfaEnabled: true }>('/mfa/confirm', { code }),
   };
 }
 export type AuthClient = ReturnType<typeof authClient>;

@@ -165,15 +165,15 @@ function ReferralFields() {
   const id = useId();
   return (
     <>
-      <label htmlFor={`${id}-direction`}>Refer</label>
+      <label htmlFor={`${id}-direction`}>Refer to</label>
       <select
         id={`${id}-direction`}
         name="direction"
         value={direction}
         onChange={(event) => setDirection(event.target.value as ReferralDirection)}
       >
-        <option value="to_psychiatry">To psychiatry</option>
-        <option value="to_therapy">To therapy</option>
+        <option value="to_psychiatry">Psychiatry</option>
+        <option value="to_therapy">Therapy</option>
       </select>
       <fieldset>
         <legend>Reasons (at least one)</legend>

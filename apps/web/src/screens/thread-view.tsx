@@ -220,7 +220,11 @@ function PendingMessage({ entry }: { entry: Outgoing }) {
   const live = useLive();
   const text = 'text' in entry.body && typeof entry.body.text === 'string' ? entry.body.text : undefined;
   return (
-    <li className={`message mine pending status-${entry.status}`} data-status={entry.status}>
+    <li
+      className={`message mine pending status-${entry.status}`}
+      data-status={entry.status}
+      data-client-message-id={entry.clientMessageId}
+    >
       <p className="meta">
         <strong>You</strong> · {KIND_LABELS[entry.kind]}
       </p>
@@ -295,7 +299,7 @@ export function ThreadView({ client, threadId }: { client: ClientDetail; threadI
       <div role="log" aria-label="Messages" aria-live="polite">
         <ol className="messages">
           {state.messages.map((message) => {
-            const mine = message.senderId === me.providerId;
+            const mine = message.senderId === me.providerId && message.kind !== 'system';
             return (
               <li
                 key={message.messageId}
@@ -304,14 +308,17 @@ export function ThreadView({ client, threadId }: { client: ClientDetail; threadI
                 data-kind={message.kind}
               >
                 <p className="meta">
-                  <strong>{name(message.senderId)}</strong> · {KIND_LABELS[message.kind]} ·{' '}
+                  {message.kind !== 'system' && (
+                    <>
+                      <strong>{name(message.senderId)}</strong> ·{' '}
+                    </>
+                  )}
+                  {KIND_LABELS[message.kind]} ·{' '}
                   <time dateTime={message.createdAt}>{formatDateTime(message.createdAt)}</time>
                   {message.state !== 'current' && <span className="badge warning">{humanise(message.state)}</span>}
                 </p>
                 <MessageBodyView message={message} />
-                {mine && message.kind !== 'system' && (
-                  <Receipts message={message} thread={state} participants={participants} />
-                )}
+                {mine && <Receipts message={message} thread={state} participants={participants} />}
                 {!mine && needsAcknowledgement(message) && message.state === 'current' && (
                   <Acknowledge message={message} thread={state} />
                 )}
