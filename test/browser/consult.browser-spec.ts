@@ -83,7 +83,7 @@ describeInBrowser('the web client: consult stories 1 and 2', () => {
     await sent.getByText(/^Read by /).waitFor();
 
     await expectAccessible(therapist);
-    await screenshot(therapist, 'thread-view', { docs: true });
+    await screenshot(therapist, 'thread-view-read');
     await screenshot(psychiatrist, 'thread-view-psychiatrist');
   });
 
@@ -105,7 +105,7 @@ describeInBrowser('the web client: consult stories 1 and 2', () => {
     const posted = messages(psychiatrist).getByRole('listitem').filter({ hasText: 'sertraline' });
     await posted.getByText(/^Acknowledged by /).waitFor();
     await expectAccessible(therapist);
-    await screenshot(therapist, 'thread-view-acknowledged');
+    await screenshot(therapist, 'thread-view', { docs: true });
   });
 
   it('sends a referral with reasons from the taxonomy, and a safety concern to acknowledge', async () => {
@@ -166,5 +166,16 @@ describeInBrowser('the web client: consult stories 1 and 2', () => {
       (message.body as { text?: string }).text?.startsWith('Written'),
     );
     expect(copies.map((copy) => copy.clientMessageId)).toEqual([clientMessageId]);
+  });
+
+  it('counts a message that arrives while the reader is on the client list as unread', async () => {
+    await therapist.getByRole('link', { name: 'Clients', exact: true }).first().click();
+    const row = therapist.getByRole('row', { name: /Jordan Lee \(demo\)/ });
+    await row.getByText('None').first().waitFor();
+    await psychiatrist.getByRole('radio', { name: 'Note' }).check();
+    await psychiatrist.getByLabel('Your note').fill('Can we talk on Friday?');
+    await psychiatrist.getByRole('button', { name: 'Send note' }).click();
+    await row.getByText('1 unread').waitFor();
+    await screenshot(therapist, 'client-list-unread');
   });
 });

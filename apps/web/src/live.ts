@@ -289,6 +289,9 @@ export class Live {
         .then((page) => this.merge(message.threadId, page.messages))
         .catch(() => undefined);
     }
+    // Their message is here: they have stopped typing it.
+    const { [message.senderId]: _, ...stillTyping } = thread.typing;
+    thread.typing = stillTyping;
     this.merge(message.threadId, [message]);
   }
 
