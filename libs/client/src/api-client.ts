@@ -24,7 +24,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly details?: Record<string, unknown>,
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = 'ApiError';

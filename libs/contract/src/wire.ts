@@ -1,3 +1,4 @@
+import type { ErrorBody } from './error-vocabulary.js';
 import type { AttestationMethod, ConsentCategory, ConsentPurpose, ConsentStatus } from './consent-vocabulary.js';
 import type {
   Instrument,
@@ -12,22 +13,6 @@ import type {
  * The JSON that crosses the wire (DESIGN.md, Interfaces), as clients read it: dates are ISO
  * strings. The services' OpenAPI document (/docs-json) is the full reference.
  */
-
-export const ERROR_CODES = [
-  'unauthenticated',
-  'not_found',
-  'invalid',
-  'consent_required',
-  'conflict',
-  'rate_limited',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
-
-export interface ErrorBody {
-  code: ErrorCode | string;
-  message: string;
-  details?: Record<string, unknown>;
-}
 
 export type Role = 'therapist' | 'psychiatrist' | 'care_manager' | 'primary_care' | 'admin';
 
@@ -205,7 +190,8 @@ export interface Message {
   senderId: string;
   clientMessageId: string;
   kind: MessageKind;
-  category: ConsentCategory;
+  /** A ConsentCategory. */
+  category: string;
   /** The kind's body; null when withheld. */
   body: unknown;
   withheld?: 'consent_required';
@@ -213,10 +199,12 @@ export interface Message {
   priority: boolean;
   acknowledgeBy: string | null;
   amendsMessageId: string | null;
-  state: 'current' | 'amended' | 'entered_in_error';
+  /** current, amended or entered_in_error. */
+  state: string;
   stateChangedAt: string | null;
   stateChangedBy: string | null;
-  referralStatus?: ReferralStatus;
+  /** A ReferralStatus. */
+  referralStatus?: string;
   amendmentReason?: string;
   crisisLine?: { name: string; phone: string; text: string };
   redisclosureNotice?: string;
@@ -230,7 +218,8 @@ export interface OverdueAcknowledgement {
   messageId: string;
   threadId: string;
   clientId: string;
-  kind: 'medication_change' | 'safety_concern';
+  /** medication_change or safety_concern. */
+  kind: string;
   acknowledgeBy: string;
   senderId: string;
   /** Who has not acknowledged. */
