@@ -49,8 +49,19 @@ export function useLoad<T>(load: () => Promise<T>, key: unknown[]): [Loaded<T>, 
     return () => {
       current = false;
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller names what `load` depends on, in `key`
   }, [...key, round]);
   return [state, () => setRound((r) => r + 1)];
+}
+
+/** The time now, updated every `everyMs` (for countdowns and due dates). */
+export function useNow(everyMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs]);
+  return now;
 }
 
 export function describeError(error: unknown): string {

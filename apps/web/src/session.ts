@@ -70,9 +70,9 @@ export class Session {
     }
   }
 
-  /** Seconds left before idle logoff. */
-  idleSecondsLeft(): number {
-    return Math.max(0, Math.round((this.lastActivity + REFRESH_IDLE_SECONDS * 1000 - Date.now()) / 1000));
+  /** Seconds left before idle logoff, at `now`. */
+  idleSecondsLeft(now: number): number {
+    return Math.max(0, Math.round((this.lastActivity + REFRESH_IDLE_SECONDS * 1000 - now) / 1000));
   }
 
   async signOut(): Promise<void> {

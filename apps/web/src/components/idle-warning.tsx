@@ -1,6 +1,6 @@
 import { REFRESH_IDLE_SECONDS } from '@sharedcare/client';
-import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import { useApp } from '../context';
+import { useEffect, useRef, useSyncExternalStore } from 'react';
+import { useApp, useNow } from '../context';
 
 /**
  * Shown IDLE_WARNING_SECONDS before an idle session ends (the refresh token's idle expiry,
@@ -12,16 +12,13 @@ export function IdleWarning() {
     (listener) => session.subscribe(listener),
     () => session.idleWarning,
   );
-  const [left, setLeft] = useState(session.idleSecondsLeft());
+  const now = useNow(1000);
   const button = useRef<HTMLButtonElement>(null);
   useEffect(() => {
-    if (!warning) return;
-    button.current?.focus();
-    setLeft(session.idleSecondsLeft());
-    const timer = setInterval(() => setLeft(session.idleSecondsLeft()), 1000);
-    return () => clearInterval(timer);
-  }, [warning, session]);
+    if (warning) button.current?.focus();
+  }, [warning]);
   if (!warning) return null;
+  const left = session.idleSecondsLeft(now);
   return (
     <div className="backdrop">
       <div

@@ -9,7 +9,7 @@ import type {
 } from '@sharedcare/client';
 import { useEffect, useState } from 'react';
 import { Composer } from '../components/composer';
-import { describeError, useApp, useLive, useLoad, useProviderName } from '../context';
+import { describeError, useApp, useLive, useLoad, useNow, useProviderName } from '../context';
 import type { Outgoing, ThreadState } from '../live';
 import { formatDate, formatDateTime, humanise } from '../format';
 import { href } from '../router';
@@ -174,9 +174,10 @@ function Receipts({
 }
 
 function OverdueBadge({ message, waiting }: { message: Message; waiting?: boolean }) {
+  const now = useNow(30_000);
   const due = message.acknowledgeBy;
   if (!due) return null;
-  const overdue = new Date(due).getTime() < Date.now();
+  const overdue = new Date(due).getTime() < now;
   return overdue ? (
     <span className="badge danger">Acknowledgement overdue since {formatDateTime(due)}</span>
   ) : (
