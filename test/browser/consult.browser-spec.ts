@@ -147,6 +147,21 @@ describeInBrowser('the web client: consult stories 1 and 2', () => {
     expect(phq9?.body).toMatchObject({ measures: [{ instrument: 'PHQ-9', items: answers, score: 10 }] });
   });
 
+  it('shows a refused message as not stored, with the reason, until the user dismisses it', async () => {
+    await therapist.getByRole('radio', { name: 'Note' }).check();
+    await therapist.getByLabel('Your note').fill('Drinking most evenings.');
+    // The demo consent does not name substance use (42 CFR Part 2).
+    await therapist.getByLabel('Consent category it discloses').selectOption('substance_use');
+    await therapist.getByRole('button', { name: 'Send note' }).click();
+    const refused = messages(therapist).getByRole('listitem').filter({ hasText: 'Drinking most evenings' });
+    await refused.getByText(/^Not stored: /).waitFor();
+    expect(await refused.getAttribute('data-status')).toBe('refused');
+    await refused.getByRole('button', { name: 'Dismiss' }).click();
+    await refused.waitFor({ state: 'detached' });
+    expect((await stored()).some((message) => message.category === 'substance_use')).toBe(false);
+    await therapist.getByLabel('Consent category it discloses').selectOption('general');
+  });
+
   it('keeps a message sent offline as pending, and stores it once after reconnecting', async () => {
     const context = therapist.context();
     await context.setOffline(true);

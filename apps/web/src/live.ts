@@ -159,8 +159,7 @@ export class Live {
     if (this.connection === 'online') await this.join(threadId);
     else {
       // Offline: show what REST can give, if anything.
-      const page = await this.api.messages(threadId, this.thread(threadId).lastSeq).catch(() => undefined);
-      if (page) this.merge(threadId, page.messages);
+      await this.catchUp(threadId, this.thread(threadId).lastSeq).catch(() => undefined);
     }
   }
 
@@ -240,6 +239,16 @@ export class Live {
     if (!this.current) return;
     const answer = await request(this.current, 'thread.join', { threadId, afterSeq: this.thread(threadId).lastSeq });
     this.merge(threadId, answer.messages);
+    if (answer.nextAfter !== null) await this.catchUp(threadId, answer.nextAfter);
+  }
+
+  /** Pages through the history after `after` (a long thread, or a gap left by a reconnection). */
+  private async catchUp(threadId: string, after: number): Promise<void> {
+    for (let next: number | null = after; next !== null;) {
+      const page = await this.api.messages(threadId, next);
+      this.merge(threadId, page.messages);
+      next = page.nextAfter;
+    }
   }
 
   /** After (re)connecting: catch up on every open thread, then send what is waiting, in order. */
@@ -284,10 +293,7 @@ export class Live {
     const thread = this.thread(message.threadId);
     if (message.seq > thread.lastSeq + 1 && thread.lastSeq > 0) {
       // A gap (a message missed while reconnecting): the history fills it.
-      void this.api
-        .messages(message.threadId, thread.lastSeq)
-        .then((page) => this.merge(message.threadId, page.messages))
-        .catch(() => undefined);
+      void this.catchUp(message.threadId, thread.lastSeq).catch(() => undefined);
     }
     // Their message is here: they have stopped typing it.
     const { [message.senderId]: _, ...stillTyping } = thread.typing;
