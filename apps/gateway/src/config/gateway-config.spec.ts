@@ -215,6 +215,27 @@ describe('readGatewayConfig', () => {
     ).toEqual([]);
   });
 
+  it('serves the web client in demo mode only, with the page’s own origin allowed, and never in production', () => {
+    const demo = readGatewayConfig({ DATA_DIR: dataDir, GATEWAY_PORT: '4100' });
+    expect(demo.webClient).toEqual({ dir: join(process.cwd(), 'dist/web'), authUrl: 'http://127.0.0.1:3001' });
+    expect(demo.allowedOrigins).toEqual(['http://127.0.0.1:4100', 'http://localhost:4100']);
+    expect(readGatewayConfig({ DATA_DIR: dataDir, DATABASE_URL: 'postgres://db/gateway' }).webClient).toBeUndefined();
+    expect(
+      readGatewayConfig({ DATA_DIR: dataDir, DEMO: 'false', SERVE_WEB_CLIENT: 'true', WEB_CLIENT_DIR: '/srv/web' })
+        .webClient,
+    ).toEqual({ dir: '/srv/web', authUrl: 'http://127.0.0.1:3001' });
+    expect(
+      problems({
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://db/gateway',
+        ALLOWED_ORIGINS: 'https://app.example.org',
+        GATEWAY_MASTER_KEY: randomBytes(32).toString('base64'),
+        INTERNAL_API_KEY: randomBytes(32).toString('base64'),
+        SERVE_WEB_CLIENT: 'true',
+      }),
+    ).toEqual(['SERVE_WEB_CLIENT is for demos: in production nginx serves the web client']);
+  });
+
   it('migrates at boot unless MIGRATE_AT_BOOT is false, and refuses another value', () => {
     expect(readGatewayConfig({ DATA_DIR: dataDir, MIGRATE_AT_BOOT: 'false' }).migrateAtBoot).toBe(false);
     expect(problems({ DATA_DIR: dataDir, MIGRATE_AT_BOOT: 'later' })).toEqual([

@@ -50,7 +50,7 @@ function passToAuth(authUrl: string) {
       }
       response.send(Buffer.from(await answer.arrayBuffer()));
     } catch {
-      response.status(502).json({ error: { code: 'unavailable', message: 'The auth service did not answer' } });
+      response.status(503).json({ error: { code: 'unavailable', message: 'The auth service did not answer' } });
     }
   };
 }
