@@ -60,6 +60,9 @@ describeInBrowser('the web client: consult stories 1 and 2', () => {
   it('story 1: a note reaches the psychiatrist live, and the therapist sees it read', async () => {
     await therapist.getByRole('link', { name: 'Jordan Lee (demo)' }).click();
     await therapist.getByRole('heading', { name: 'Jordan Lee (demo)', level: 1 }).waitFor();
+    await therapist.getByRole('heading', { name: 'Open a thread' }).waitFor();
+    await expectAccessible(therapist);
+    await screenshot(therapist, 'client-page');
     await therapist.getByLabel('Subject').fill('Sleep and mood');
     await therapist.getByRole('checkbox', { name: 'Dr. Sam Okafor, MD (Psychiatrist)' }).check();
     await therapist.getByRole('button', { name: 'Open thread' }).click();

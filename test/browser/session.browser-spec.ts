@@ -40,6 +40,23 @@ describeInBrowser('the web client: signing in and idle logoff', () => {
     expect(await visitor.getByRole('heading', { name: 'Clients' }).count()).toBe(0);
   });
 
+  it('signs in and opens a client from the keyboard alone', async () => {
+    const therapist = await page();
+    await therapist.goto(platform.gateway.url);
+    // The email field has focus on arrival.
+    await therapist.keyboard.type('therapist@demo.test');
+    await therapist.keyboard.press('Tab');
+    await therapist.keyboard.type(DEMO_PASSWORD);
+    await therapist.keyboard.press('Enter');
+    await therapist.getByRole('heading', { name: 'Clients', level: 1 }).waitFor();
+    const client = therapist.getByRole('link', { name: 'Jordan Lee (demo)' });
+    const focused = () => client.evaluate((link) => link === link.ownerDocument.activeElement);
+    for (let presses = 0; presses < 15 && !(await focused()); presses += 1) await therapist.keyboard.press('Tab');
+    expect(await focused()).toBe(true);
+    await therapist.keyboard.press('Enter');
+    await therapist.getByRole('heading', { name: 'Jordan Lee (demo)', level: 1 }).waitFor();
+  });
+
   it('asks an account with MFA for its authenticator code, and signs in with it', async () => {
     const email = 'care.manager@demo.test';
     const login = await authClient({ baseUrl: platform.auth.url }).login(email, DEMO_PASSWORD);
