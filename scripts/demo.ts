@@ -87,6 +87,7 @@ const width = Math.max(...DEMO_LOGINS.map(([email]) => email.length));
 console.log(`
 SharedCare is running (demo mode, embedded database in ${env.DATA_DIR})
 
+  Web client        ${gatewayUrl}/        open it in a browser and sign in below
   Consult service   ${gatewayUrl}        API docs ${gatewayUrl}/docs
   Live events       ${gatewayUrl}/consult (socket.io)
   Auth service      ${authUrl}        API docs ${authUrl}/docs

@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { io, type Socket } from 'socket.io-client';
-import { demoLogin } from '../support/demo.js';
+import {
+  ApiError,
+  type ApiClient,
+  apiClient,
+  authClient,
+  type ConsultSocket,
+  connectConsult,
+  type Message,
+  request,
+  type ServerEvents,
+} from '@sharedcare/client';
+import { DEMO_PASSWORD } from '../support/demo.js';
 import { type Platform, startPlatform } from '../support/services.js';
-
-type Json = Record<string, unknown>;
 
 /**
  * The consult user story (issue 4, Done when), as the demo users live it against the real
@@ -13,7 +21,8 @@ type Json = Record<string, unknown>;
  */
 describe('the consult story, end to end', () => {
   let platform: Platform;
-  const sockets: Socket[] = [];
+  const sockets: ConsultSocket[] = [];
+  const tokens = new Map<string, string>();
 
   beforeAll(async () => {
     platform = await startPlatform();
@@ -23,28 +32,15 @@ describe('the consult story, end to end', () => {
     await platform?.stop();
   });
 
-  async function login(email: string): Promise<string> {
-    const response = await demoLogin(platform.auth.url, email);
-    expect(response.status).toBe(200);
-    return ((await response.json()) as { accessToken: string }).accessToken;
+  async function login(email: string): Promise<ApiClient> {
+    const answer = await authClient({ baseUrl: platform.auth.url }).login(email, DEMO_PASSWORD);
+    if (!('accessToken' in answer)) throw new Error(`${email} asks for MFA`);
+    tokens.set(email, answer.accessToken);
+    return apiClient({ baseUrl: platform.gateway.url, token: () => answer.accessToken });
   }
 
-  async function api(
-    token: string,
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: Json }> {
-    const response = await fetch(`${platform.gateway.url}/api${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Json };
-  }
-
-  async function connect(token: string): Promise<Socket> {
-    const socket = io(`${platform.gateway.url}/consult`, { auth: { token }, reconnection: false, forceNew: true });
+  async function connect(email: string): Promise<ConsultSocket> {
+    const socket = connectConsult(platform.gateway.url, { token: () => tokens.get(email), reconnection: false });
     sockets.push(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
@@ -53,8 +49,10 @@ describe('the consult story, end to end', () => {
     return socket;
   }
 
-  const next = <T = Json>(socket: Socket, event: string) =>
-    new Promise<T>((resolve) => socket.once(event, (payload: T) => resolve(payload)));
+  const next = <E extends keyof ServerEvents>(socket: ConsultSocket, event: E) =>
+    new Promise<Parameters<ServerEvents[E]>[0]>((resolve) =>
+      socket.once(event, ((payload: Parameters<ServerEvents[E]>[0]) => resolve(payload)) as never),
+    );
 
   it('runs from the first note to the revocation', async () => {
     const [dana, sam, alex] = await Promise.all([
@@ -62,36 +60,33 @@ describe('the consult story, end to end', () => {
       login('psychiatrist@demo.test'),
       login('outsider@demo.test'),
     ]);
-    const clients = (await api(dana, 'GET', '/clients')).body.clients as { clientId: string }[];
-    const { clientId } = clients[0];
-    const psychiatristId = (await api(sam, 'GET', '/me')).body.providerId as string;
-    const thread = await api(dana, 'POST', '/threads', {
+    const { clientId } = (await dana.clients()).clients[0];
+    const psychiatristId = (await sam.me()).providerId;
+    const { threadId } = await dana.createThread({
       clientId,
       subject: 'Sleep and mood',
       participantIds: [psychiatristId],
     });
-    expect(thread.status).toBe(201);
-    const threadId = thread.body.threadId as string;
 
-    const therapist = await connect(dana);
-    const psychiatrist = await connect(sam);
-    expect(await psychiatrist.emitWithAck('thread.join', { threadId, afterSeq: 0 })).toMatchObject({ ok: true });
+    const therapist = await connect('therapist@demo.test');
+    const psychiatrist = await connect('psychiatrist@demo.test');
+    await request(psychiatrist, 'thread.join', { threadId, afterSeq: 0 });
 
     // A note and a PHQ-9 with its items, received live, in order.
-    const received: Json[] = [];
-    psychiatrist.on('message.new', (payload: { message: Json }) => received.push(payload.message));
+    const received: Message[] = [];
+    psychiatrist.on('message.new', ({ message }) => received.push(message));
     const bothArrived = new Promise<void>((resolve) => {
       const check = () => (received.length >= 2 ? resolve() : psychiatrist.once('message.new', check));
       psychiatrist.once('message.new', check);
     });
-    const note = await therapist.emitWithAck('message.send', {
+    const note = await request(therapist, 'message.send', {
       threadId,
       clientMessageId: randomUUID(),
       kind: 'note',
       category: 'general',
       body: { text: 'Sleeping five hours; mood low in the mornings.' },
     });
-    const phq9 = await therapist.emitWithAck('message.send', {
+    const phq9 = await request(therapist, 'message.send', {
       threadId,
       clientMessageId: randomUUID(),
       kind: 'symptom_update',
@@ -102,17 +97,14 @@ describe('the consult story, end to end', () => {
         ],
       },
     });
-    expect(note).toMatchObject({ ok: true, message: { seq: 2, kind: 'note' } });
-    expect(phq9).toMatchObject({ ok: true, message: { seq: 3, kind: 'symptom_update' } });
+    expect(note.message).toMatchObject({ seq: 2, kind: 'note' });
+    expect(phq9.message).toMatchObject({ seq: 3, kind: 'symptom_update' });
     await bothArrived;
-    expect(received.map((message) => message.messageId)).toEqual([
-      (note as { message: Json }).message.messageId,
-      (phq9 as { message: Json }).message.messageId,
-    ]);
+    expect(received.map((message) => message.messageId)).toEqual([note.message.messageId, phq9.message.messageId]);
 
     // The psychiatrist changes the medication; the therapist acknowledges it, and the psychiatrist hears.
-    const arriving = next<{ message: Json }>(therapist, 'message.new');
-    const change = await psychiatrist.emitWithAck('message.send', {
+    const arriving = next(therapist, 'message.new');
+    const change = await request(psychiatrist, 'message.send', {
       threadId,
       clientMessageId: randomUUID(),
       kind: 'medication_change',
@@ -126,38 +118,28 @@ describe('the consult story, end to end', () => {
         reason: 'Moderate depression (PHQ-9 10), sleep disturbance',
       },
     });
-    expect(change).toMatchObject({
-      ok: true,
-      message: { kind: 'medication_change', acknowledgeBy: expect.any(String) },
-    });
-    const changeId = (change as { message: Json }).message.messageId;
+    expect(change.message).toMatchObject({ kind: 'medication_change', acknowledgeBy: expect.any(String) });
+    const changeId = change.message.messageId;
     expect((await arriving).message.messageId).toBe(changeId);
     const acknowledged = next(psychiatrist, 'receipt');
-    expect(await therapist.emitWithAck('message.acknowledge', { messageId: changeId })).toMatchObject({ ok: true });
+    await request(therapist, 'message.acknowledge', { messageId: changeId });
     expect(await acknowledged).toMatchObject({ kind: 'acknowledged', messageId: changeId });
 
     // The outsider can neither join nor read.
-    const outsider = await connect(alex);
-    expect(await outsider.emitWithAck('thread.join', { threadId, afterSeq: 0 })).toEqual({
-      ok: false,
-      error: { code: 'not_found', message: 'Not found' },
+    const outsider = await connect('outsider@demo.test');
+    await expect(request(outsider, 'thread.join', { threadId, afterSeq: 0 })).rejects.toMatchObject({
+      code: 'not_found',
+      message: 'Not found',
     });
-    expect((await api(alex, 'GET', `/threads/${threadId}/messages`)).status).toBe(404);
+    await expect(alex.messages(threadId)).rejects.toEqual(new ApiError(404, 'not_found', 'Not found'));
 
     // Revoking the psychiatrist's consent cuts them off, live.
-    const consents = (await api(dana, 'GET', `/clients/${clientId}/consents`)).body.consents as {
-      consentId: string;
-      status: string;
-    }[];
-    const active = consents.find((consent) => consent.status === 'active');
+    const active = (await dana.consents(clientId)).consents.find((consent) => consent.status === 'active');
     const cutOff = next(psychiatrist, 'access.revoked');
-    expect(
-      (await api(dana, 'POST', `/consents/${active?.consentId}/revoke`, { reason: 'Client withdrew consent' })).status,
-    ).toBe(200);
+    await dana.revokeConsent(active!.consentId, 'Client withdrew consent');
     expect(await cutOff).toMatchObject({ clientId, threadIds: expect.arrayContaining([threadId]) });
-    expect(await psychiatrist.emitWithAck('thread.join', { threadId, afterSeq: 0 })).toMatchObject({
-      ok: false,
-      error: { code: 'not_found' },
+    await expect(request(psychiatrist, 'thread.join', { threadId, afterSeq: 0 })).rejects.toMatchObject({
+      code: 'not_found',
     });
   });
 });

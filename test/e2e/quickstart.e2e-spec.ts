@@ -65,6 +65,7 @@ describe('quick start: npm start on the embedded default', () => {
     const first = launch(dataDir, authPort, gatewayPort);
     await first.banner;
     const banner = first.output();
+    expect(banner).toContain(`Web client        http://127.0.0.1:${gatewayPort}/`);
     expect(banner).toContain(`http://127.0.0.1:${gatewayPort}/docs`);
     expect(banner).toContain(`http://127.0.0.1:${authPort}/docs`);
     for (const email of DEMO_EMAILS) expect(banner).toContain(email);
@@ -83,6 +84,12 @@ describe('quick start: npm start on the embedded default', () => {
     });
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ role: 'therapist', credential: 'LCSW' });
+    // The web client is served at the printed URL, and signs in on that same origin.
+    const page = await fetch(`http://127.0.0.1:${gatewayPort}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await page.text()).toContain('<div id="root">');
+    expect((await demoLogin(`http://127.0.0.1:${gatewayPort}`, 'therapist@demo.test')).status).toBe(200);
     const keysBefore = await (await fetch(`http://127.0.0.1:${authPort}/.well-known/jwks.json`)).json();
 
     first.child.kill('SIGINT');

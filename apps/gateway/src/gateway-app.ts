@@ -1,4 +1,4 @@
-import { type INestApplication, RequestMethod } from '@nestjs/common';
+import { type INestApplication, Logger, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { configureApp, ServiceDrain, ServiceMetrics } from '@sharedcare/common';
@@ -7,6 +7,7 @@ import { ConsultIoAdapter } from './consult/consult-io.adapter.js';
 import { FHIR_RESOURCE_TYPES } from '@sharedcare/care-record';
 import { FHIR_BASE } from './fhir/fhir.controller.js';
 import { GatewayModule, type GatewayModuleOptions } from './gateway.module.js';
+import { serveWebClient } from './web/web-client.js';
 
 /**
  * REST lives under /api; health, the FHIR export (a FHIR base URL of its own) and the docs (mounted
@@ -59,5 +60,6 @@ export async function createGatewayApp(options: GatewayModuleOptions): Promise<I
     description:
       'Clients, care teams, consult threads and the shared safety plan. REST under /api with `Authorization: Bearer <access token>`; live events on the socket.io namespace /consult.',
   });
+  if (options.config.webClient) serveWebClient(app, options.config.webClient, new Logger('WebClient'));
   return app;
 }

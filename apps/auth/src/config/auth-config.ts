@@ -9,6 +9,7 @@ import {
   readMetricsListen,
   readOrCreateLocalKey,
 } from '@sharedcare/common';
+import { REFRESH_IDLE_SECONDS } from '@sharedcare/contract';
 
 export interface RateBudget {
   points: number;
@@ -50,7 +51,7 @@ export const AUTH_POLICY = {
   accessTokenTtlSeconds: 600,
   /** A superseded signing key stays published this long after rotation: the access TTL plus margin. */
   keyRetireAfterSeconds: 600 + 300,
-  refreshIdleSeconds: 30 * 60,
+  refreshIdleSeconds: REFRESH_IDLE_SECONDS,
   refreshAbsoluteSeconds: 12 * 60 * 60,
   inviteTtlSeconds: 7 * 24 * 60 * 60,
   mfaTokenTtlSeconds: 5 * 60,

@@ -32,6 +32,12 @@ export interface GatewayConfig {
   };
   /** Browser origins allowed to call the REST API (CORS) and to open a socket. */
   allowedOrigins: string[];
+  /**
+   * The web client's built files (`npm run build` writes dist/web), served at / with the auth
+   * service's /auth/ routes passed through, so the page reaches both services on its own origin as
+   * behind nginx. On in demo mode; in production nginx serves them. Absent: not served.
+   */
+  webClient?: { dir: string; authUrl: string };
   logLevel: string;
   http: HttpSettings;
   /** Wraps every client data key (AES-256-GCM); see ClientKeyring in libs/crypto. */
@@ -57,7 +63,10 @@ export interface GatewayConfig {
   metrics: MetricsListen;
 }
 
-export const DEFAULT_ALLOWED_ORIGINS = ['http://127.0.0.1:3000', 'http://localhost:3000'];
+/** Outside production, the page this service serves itself (the web client in demo mode). */
+export function defaultAllowedOrigins(port: number): string[] {
+  return [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+}
 
 function isOrigin(value: string): boolean {
   try {
@@ -148,7 +157,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
   const issuer = env.string('AUTH_ISSUER', authUrl);
   const audience = env.string('AUTH_AUDIENCE', 'sharedcare-api');
 
-  const allowedOrigins = env.list('ALLOWED_ORIGINS', DEFAULT_ALLOWED_ORIGINS);
+  const allowedOrigins = env.list('ALLOWED_ORIGINS', defaultAllowedOrigins(port));
   const badOrigins = allowedOrigins.filter((origin) => !isOrigin(origin));
   if (badOrigins.length > 0) {
     env.problem(
@@ -158,6 +167,11 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
   if (env.isProduction && env.optionalString('ALLOWED_ORIGINS') === undefined) {
     env.problem('ALLOWED_ORIGINS is required in production: the browser origins of the web client');
   }
+
+  const serveWeb = env.boolean('SERVE_WEB_CLIENT', demo);
+  if (serveWeb && env.isProduction)
+    env.problem('SERVE_WEB_CLIENT is for demos: in production nginx serves the web client');
+  const webClient = serveWeb ? { dir: resolve(env.string('WEB_CLIENT_DIR', 'dist/web')), authUrl } : undefined;
 
   const redisUrl = env.url('REDIS_URL');
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) env.problem('REDIS_URL must be a redis:// or rediss:// URL');
@@ -178,6 +192,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv): GatewayConfig
     migrateAtBoot,
     auth: { url: authUrl, jwksUrl, issuer, audience },
     allowedOrigins,
+    ...(webClient ? { webClient } : {}),
     logLevel,
     http,
     masterKey,

@@ -1,16 +1,7 @@
-/** Stable error codes of the public contract (DESIGN.md, Interfaces), REST and live alike. */
-export const ERROR_CODES = [
-  'unauthenticated',
-  'not_found',
-  'invalid',
-  'consent_required',
-  'conflict',
-  'rate_limited',
-  'internal',
-  'unavailable',
-] as const;
+import type { ErrorCode } from '@sharedcare/contract';
 
-export type ErrorCode = (typeof ERROR_CODES)[number];
+// The codes and the refusal body are part of the contract shared with clients (libs/contract).
+export { ERROR_CODES, type ErrorBody, type ErrorCode } from '@sharedcare/contract';
 
 export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   unauthenticated: 401,
@@ -23,10 +14,3 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   // The process is shutting down: the same request succeeds on a reconnect (another process).
   unavailable: 503,
 };
-
-/** The body every refusal carries, on REST and in socket acknowledgements. */
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-  details?: unknown;
-}

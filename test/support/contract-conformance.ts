@@ -1,0 +1,33 @@
+/**
+ * Checked by `npm run typecheck` only: what the consult service answers (its response DTOs) must be
+ * assignable to the wire types the typed client (libs/client) hands to the web app and the tests,
+ * so the two cannot drift apart unnoticed. Nothing here runs.
+ */
+import type {
+  Client,
+  ClientDetail,
+  Consent,
+  Me,
+  Message,
+  OverdueAcknowledgements,
+  Provider,
+  Thread,
+} from '@sharedcare/client';
+import type { ClientDetailResponse, ClientResponse } from '../../apps/gateway/src/clients/clients.dto.js';
+import type { ConsentResponse } from '../../apps/gateway/src/clients/consents.dto.js';
+import type { MeResponse } from '../../apps/gateway/src/providers/me.dto.js';
+import type { ProviderResponse } from '../../apps/gateway/src/providers/providers.dto.js';
+import type { MessageResponse, OverdueResponse, ThreadResponse } from '../../apps/gateway/src/threads/threads.dto.js';
+
+type Conforms<Answer extends Wire, Wire> = Answer;
+
+export type ContractConformance = [
+  Conforms<ClientResponse, Client>,
+  Conforms<ClientDetailResponse, ClientDetail>,
+  Conforms<ConsentResponse, Consent>,
+  Conforms<MeResponse, Me>,
+  Conforms<ProviderResponse, Provider>,
+  Conforms<MessageResponse, Message>,
+  Conforms<ThreadResponse, Thread>,
+  Conforms<OverdueResponse, OverdueAcknowledgements>,
+];
