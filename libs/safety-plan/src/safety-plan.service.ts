@@ -106,9 +106,13 @@ export class SafetyPlanService {
    * answer comes after the commit, so an acknowledged change survives a restart.
    */
   async update(auth: AuthContext, clientId: string, update: Uint8Array): Promise<AcceptedUpdate> {
-    const grant = await this.require(auth, 'safety_plan.edit', clientId);
-    const id = grant.clientId;
-    return this.serialised(id, async () => {
+    // An editor's updates build on one another: they take their place in the plan's queue in the
+    // order they arrive, before anything that waits on the database (the access check) could
+    // let a later one overtake an earlier one, which would then be refused as depending on
+    // changes not seen.
+    return this.serialised(clientId.toLowerCase(), async () => {
+      const grant = await this.require(auth, 'safety_plan.edit', clientId);
+      const id = grant.clientId;
       for (let attempt = 1; ; attempt++) {
         // Keys are read outside the transaction: the embedded database has one connection, and
         // the keyring may need it.
