@@ -9,10 +9,13 @@ import { fhirErrors } from '../support/fhir-validation.js';
 import {
   heardUpdates,
   joinPlan,
+  planEdit,
+  type PlanEdit,
   type PlanEditor,
   planItem,
-  type PlanSections,
   planUpdate,
+  resync,
+  sendEdits,
 } from '../support/safety-plan.js';
 import { freePort, type Platform, type RunningService, startPlatform, startService } from '../support/services.js';
 
@@ -20,36 +23,6 @@ const redisUrl = process.env.REDIS_URL;
 const databaseUrl = process.env.DATABASE_URL;
 /** Several processes need a shared database and Redis; on the embedded database there is one. */
 const scaledOut = Boolean(redisUrl && databaseUrl);
-
-/** Sections editors add to, rewrite and remove from freely (988 is never touched here). */
-const SECTIONS = ['warning_signs', 'coping_strategies', 'support_contacts', 'reasons_for_living'] as const;
-type Edit =
-  | { do: 'add'; section: (typeof SECTIONS)[number]; text: string }
-  | { do: 'remove'; section: (typeof SECTIONS)[number]; at: number }
-  | { do: 'rewrite'; section: (typeof SECTIONS)[number]; at: number; text: string };
-
-const edit: fc.Arbitrary<Edit> = fc.oneof(
-  fc.record({
-    do: fc.constant('add' as const),
-    section: fc.constantFrom(...SECTIONS),
-    text: fc.string({ maxLength: 30 }),
-  }),
-  fc.record({ do: fc.constant('remove' as const), section: fc.constantFrom(...SECTIONS), at: fc.nat(9) }),
-  fc.record({
-    do: fc.constant('rewrite' as const),
-    section: fc.constantFrom(...SECTIONS),
-    at: fc.nat(9),
-    text: fc.string({ maxLength: 30 }),
-  }),
-);
-
-function apply(sections: PlanSections, step: Edit): void {
-  const items = sections.get(step.section)!;
-  if (step.do === 'add') items.push([planItem({ text: step.text })]);
-  else if (items.length === 0) return;
-  else if (step.do === 'remove') items.delete(step.at % items.length, 1);
-  else items.get(step.at % items.length).set('text', step.text);
-}
 
 /** Resolves once the editor's copy reads as `expected`; checked on every relayed update, never on a timer. */
 function reaches(editor: PlanEditor, expected: unknown): Promise<void> {
@@ -260,41 +233,29 @@ describe('the shared safety plan, end to end', () => {
    * connection, takes the stored plan and sends what the server lacks; then everyone edits again
    * at once. Every editor ends with the plan the server stored, as REST and a fresh join read it.
    */
-  async function converges(editorCount: number, first: Edit[][], second: Edit[][], dropAfter: number): Promise<void> {
+  async function converges(
+    editorCount: number,
+    first: PlanEdit[][],
+    second: PlanEdit[][],
+    dropAfter: number,
+  ): Promise<void> {
     const { clientId } = await sharedClient();
     const who = (n: number) => (n % 2 === 0 ? 'therapist' : 'psychiatrist') as keyof typeof tokens;
     const home = (n: number) => gateways[n % gateways.length];
     let editors = await Promise.all(
       Array.from({ length: editorCount }, async (_, n) => joinPlan(await connect(who(n), home(n)), clientId)),
     );
-    const sendAll = (steps: Edit[][], dropping?: number) =>
+    const sendAll = (steps: PlanEdit[][], dropping?: number) =>
       Promise.all(
         editors.map(async (editor, n) => {
-          const sends: Promise<{ ok: boolean }>[] = [];
-          for (const [index, step] of steps[n].entries()) {
-            if (n === dropping && index === dropAfter) break;
-            const update = planUpdate(editor.doc, (sections) => apply(sections, step));
-            Y.applyUpdate(editor.doc, Buffer.from(update, 'base64'));
-            sends.push(editor.socket.emitWithAck('safetyPlan.update', { clientId, update }));
-          }
-          if (n === dropping) {
-            // Their answers never come: the client library rejects them on disconnect.
-            for (const send of sends) send.catch(() => undefined);
-            editor.socket.disconnect();
-            return;
-          }
-          expect((await Promise.all(sends)).filter((answer) => !answer.ok)).toEqual([]);
+          const answers = await sendEdits(editor, steps[n], n === dropping ? dropAfter : undefined);
+          if (answers) expect(answers.filter((answer) => !answer.ok)).toEqual([]);
         }),
       );
     /** Back on a new connection: the stored plan, merged with the editor's own, and what the server lacks sent. */
     const rejoin = async (old: PlanEditor, n: number): Promise<PlanEditor> => {
       const back = await joinPlan(await connect(who(n), home(n)), clientId);
-      const missing = Y.encodeStateAsUpdate(old.doc, Y.encodeStateVector(back.doc));
-      Y.applyUpdate(back.doc, Y.encodeStateAsUpdate(old.doc));
-      const resent = await back.socket.emitWithAck('safetyPlan.update', {
-        clientId,
-        update: Buffer.from(missing).toString('base64'),
-      });
+      const resent = await resync(old, back);
       expect(resent).toMatchObject({ ok: true });
       return back;
     };
@@ -324,8 +285,8 @@ describe('the shared safety plan, end to end', () => {
   const run = (editorCount: number, numRuns: number) =>
     fc.assert(
       fc.asyncProperty(
-        fc.array(fc.array(edit, { maxLength: 4 }), { minLength: editorCount, maxLength: editorCount }),
-        fc.array(fc.array(edit, { maxLength: 3 }), { minLength: editorCount, maxLength: editorCount }),
+        fc.array(fc.array(planEdit, { maxLength: 4 }), { minLength: editorCount, maxLength: editorCount }),
+        fc.array(fc.array(planEdit, { maxLength: 3 }), { minLength: editorCount, maxLength: editorCount }),
         fc.nat(3),
         async (first, second, dropAfter) => {
           try {

@@ -7,47 +7,17 @@ import { createPlanDocument, planToJson } from '@sharedcare/safety-plan';
 import { apiAs, grantConsent, registerClient, type TestProvider, testProvider } from '../../../../test/support/api.js';
 import { connectOutcome, startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
 import {
-  joinPlan,
   heardUpdates,
-  planItem,
-  type PlanSections,
-  planUpdate,
+  joinPlan,
+  planEdit,
+  type PlanEdit,
+  resync,
+  sendEdits,
 } from '../../../../test/support/safety-plan.js';
 
 const org = randomUUID();
 const therapist = testProvider('therapist', org, 'Dana Reyes', 'LCSW');
 const psychiatrist = testProvider('psychiatrist', org, 'Sam Okafor', 'MD');
-/** Sections an editor may add to and remove from freely (988 is never touched here). */
-const SECTIONS = ['warning_signs', 'coping_strategies', 'support_contacts', 'reasons_for_living'] as const;
-
-type Edit =
-  | { do: 'add'; section: (typeof SECTIONS)[number]; text: string }
-  | { do: 'remove'; section: (typeof SECTIONS)[number]; at: number }
-  | { do: 'rewrite'; section: (typeof SECTIONS)[number]; at: number; text: string };
-
-const edit: fc.Arbitrary<Edit> = fc.oneof(
-  fc.record({
-    do: fc.constant('add' as const),
-    section: fc.constantFrom(...SECTIONS),
-    text: fc.string({ maxLength: 40 }),
-  }),
-  fc.record({ do: fc.constant('remove' as const), section: fc.constantFrom(...SECTIONS), at: fc.nat(9) }),
-  fc.record({
-    do: fc.constant('rewrite' as const),
-    section: fc.constantFrom(...SECTIONS),
-    at: fc.nat(9),
-    text: fc.string({ maxLength: 40 }),
-  }),
-);
-
-function apply(sections: PlanSections, step: Edit): void {
-  const items = sections.get(step.section)!;
-  if (step.do === 'add') items.push([planItem({ text: step.text })]);
-  else if (items.length === 0) return;
-  else if (step.do === 'remove') items.delete(step.at % items.length, 1);
-  else items.get(step.at % items.length).set('text', step.text);
-}
-
 /**
  * Several editors change one plan at once, each sending every edit without waiting for the
  * others, and one drops its connection mid-way and comes back: every editor ends with the same
@@ -92,7 +62,7 @@ describe('safety plan convergence (property)', () => {
   it('brings every editor to the stored plan', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.array(edit, { maxLength: 6 }), { minLength: 2, maxLength: 3 }),
+        fc.array(fc.array(planEdit, { maxLength: 6 }), { minLength: 2, maxLength: 3 }),
         fc.nat(5),
         async (plans, dropAfter) => {
           try {
@@ -107,7 +77,7 @@ describe('safety plan convergence (property)', () => {
     // Eight runs of several live editors: about 15 s on a quiet machine, several times that on a busy one.
   }, 240_000);
 
-  async function converges(plans: Edit[][], dropAfter: number): Promise<void> {
+  async function converges(plans: PlanEdit[][], dropAfter: number): Promise<void> {
     const clientId = await registerClient(call, therapist);
     await grantConsent(
       call,
@@ -125,20 +95,8 @@ describe('safety plan convergence (property)', () => {
     const acknowledged = editors.map(() => 0);
     await Promise.all(
       editors.map(async (editor, n) => {
-        const sends: Promise<{ ok: boolean }>[] = [];
-        for (const [index, step] of plans[n].entries()) {
-          if (n === dropping && index === dropAfter) break;
-          const update = planUpdate(editor.doc, (sections) => apply(sections, step));
-          Y.applyUpdate(editor.doc, Buffer.from(update, 'base64'));
-          sends.push(editor.socket.emitWithAck('safetyPlan.update', { clientId, update }));
-        }
-        if (n === dropping) {
-          // Their answers never come: the client library rejects them on disconnect.
-          for (const send of sends) send.catch(() => undefined);
-          editor.socket.disconnect();
-          return;
-        }
-        const answers = await Promise.all(sends);
+        const answers = await sendEdits(editor, plans[n], n === dropping ? dropAfter : undefined);
+        if (!answers) return;
         expect(answers.filter((answer) => !answer.ok)).toEqual([]);
         acknowledged[n] = answers.length;
       }),
@@ -146,12 +104,7 @@ describe('safety plan convergence (property)', () => {
     // Back with a new connection: it takes the stored plan and sends what the server lacks.
     const old = editors[dropping];
     const back = await joinPlan(await connect(dropping % 2 === 0 ? therapist : psychiatrist), clientId);
-    const missing = Y.encodeStateAsUpdate(old.doc, Y.encodeStateVector(back.doc));
-    Y.applyUpdate(back.doc, Y.encodeStateAsUpdate(old.doc));
-    const resent = await back.socket.emitWithAck('safetyPlan.update', {
-      clientId,
-      update: Buffer.from(missing).toString('base64'),
-    });
+    const resent = await resync(old, back);
     expect(resent).toMatchObject({ ok: true });
     editors[dropping] = back;
     acknowledged[dropping] = 1;
