@@ -42,7 +42,7 @@ export class SafetyPlanRepository {
     return query.getMany();
   }
 
-  /** Stores a named version with its audit record, in the caller's transaction (`dataSource.transaction`). */
+  /** Runs `work` in one transaction (a named version commits with its audit record); the manager is for `*Within`. */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }

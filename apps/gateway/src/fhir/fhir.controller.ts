@@ -100,9 +100,6 @@ export class FhirController {
   @Get(':resourceType')
   @ApiBadRequestResponse({ description: 'Always: the export serves only ' + FHIR_RESOURCE_TYPES.join(', ') })
   unsupported(@Param('resourceType') _resourceType: string): never {
-    throw new UnsupportedResourceType(
-      `Not a resource type this export serves (${FHIR_RESOURCE_TYPES.join(', ')})`,
-      'invalid',
-    );
+    throw new UnsupportedResourceType(`Not a resource type this export serves (${FHIR_RESOURCE_TYPES.join(', ')})`);
   }
 }
