@@ -30,6 +30,7 @@ const MARKERS = {
   refusedNote: `Refused note about the custody hearing ${tag}`,
   malformed: `Malformed body naming the overdose ${tag}`,
   providerName: `Perpetua Vance ${tag}`,
+  planVersion: `Reviewed after the overdose ${tag}`,
 };
 const PASSWORD = `Hygiene-Passphrase-${tag}`;
 const WRONG_PASSWORD = `Wrong-Passphrase-${tag}`;
@@ -186,6 +187,15 @@ describe('log hygiene, end to end', () => {
     });
     expect(thread.status).toBe(201);
     const threadId = thread.body.threadId as string;
+    // A safety plan version's label is clinical text too; it is named, listed and compared.
+    const named = await api(sam, 'POST', `/clients/${clientId}/safety-plan/named-versions`, {
+      label: MARKERS.planVersion,
+    });
+    expect(named.status).toBe(201);
+    expect((await api(dana, 'GET', `/clients/${clientId}/safety-plan/named-versions`)).status).toBe(200);
+    expect(
+      (await api(dana, 'GET', `/clients/${clientId}/safety-plan/compare?from=${named.body.id as string}`)).status,
+    ).toBe(200);
 
     const messages = [
       { kind: 'note', category: 'general', body: { text: MARKERS.note } },

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import * as Y from 'yjs';
 import { SECTIONS_KEY } from '@sharedcare/safety-plan';
@@ -63,3 +64,71 @@ export async function editPlan(
 }
 
 export const planItem = (fields: Record<string, string>) => new Y.Map<unknown>(Object.entries(fields));
+
+/** Sections random editors add to, rewrite and remove from freely (988 is never touched). */
+export const FREE_SECTIONS = ['warning_signs', 'coping_strategies', 'support_contacts', 'reasons_for_living'] as const;
+type FreeSection = (typeof FREE_SECTIONS)[number];
+
+/** One random editor's step. */
+export type PlanEdit =
+  | { do: 'add'; section: FreeSection; text: string }
+  | { do: 'remove'; section: FreeSection; at: number }
+  | { do: 'rewrite'; section: FreeSection; at: number; text: string };
+
+export const planEdit: fc.Arbitrary<PlanEdit> = fc.oneof(
+  fc.record({
+    do: fc.constant('add' as const),
+    section: fc.constantFrom(...FREE_SECTIONS),
+    text: fc.string({ maxLength: 40 }),
+  }),
+  fc.record({ do: fc.constant('remove' as const), section: fc.constantFrom(...FREE_SECTIONS), at: fc.nat(9) }),
+  fc.record({
+    do: fc.constant('rewrite' as const),
+    section: fc.constantFrom(...FREE_SECTIONS),
+    at: fc.nat(9),
+    text: fc.string({ maxLength: 40 }),
+  }),
+);
+
+function applyEdit(sections: PlanSections, step: PlanEdit): void {
+  const items = sections.get(step.section)!;
+  if (step.do === 'add') items.push([planItem({ text: step.text })]);
+  else if (items.length === 0) return;
+  else if (step.do === 'remove') items.delete(step.at % items.length, 1);
+  else items.get(step.at % items.length).set('text', step.text);
+}
+
+/**
+ * Sends the editor's steps all at once, each applied to its copy as sent, without waiting for
+ * answers. With `dropAt`, the editor disconnects after that many, answers still in flight (the
+ * client library rejects them), and resolves with null; otherwise with the answers.
+ */
+export async function sendEdits(
+  editor: PlanEditor,
+  steps: readonly PlanEdit[],
+  dropAt?: number,
+): Promise<{ ok: boolean; seq?: number }[] | null> {
+  const sends: Promise<{ ok: boolean; seq?: number }>[] = [];
+  for (const step of steps.slice(0, dropAt)) {
+    const update = planUpdate(editor.doc, (sections) => applyEdit(sections, step));
+    Y.applyUpdate(editor.doc, Buffer.from(update, 'base64'));
+    sends.push(editor.socket.emitWithAck('safetyPlan.update', { clientId: editor.clientId, update }));
+  }
+  if (dropAt === undefined) return Promise.all(sends);
+  for (const send of sends) send.catch(() => undefined);
+  editor.socket.disconnect();
+  return null;
+}
+
+/**
+ * An editor back on a new connection (`back`, just joined): its copy takes what it had, and it
+ * sends what the server lacks. The server's answer.
+ */
+export async function resync(old: PlanEditor, back: PlanEditor): Promise<{ ok: boolean; seq?: number }> {
+  const missing = Y.encodeStateAsUpdate(old.doc, Y.encodeStateVector(back.doc));
+  Y.applyUpdate(back.doc, Y.encodeStateAsUpdate(old.doc));
+  return back.socket.emitWithAck('safetyPlan.update', {
+    clientId: back.clientId,
+    update: Buffer.from(missing).toString('base64'),
+  }) as Promise<{ ok: boolean; seq?: number }>;
+}

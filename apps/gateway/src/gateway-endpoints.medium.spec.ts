@@ -75,6 +75,24 @@ describe('consult service endpoints and their permissions', () => {
       },
       {
         transport: 'http',
+        endpoint: 'GET /api/clients/:clientId/safety-plan/compare',
+        handler: 'SafetyPlanController.compare',
+        access: 'safety_plan.read',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /api/clients/:clientId/safety-plan/named-versions',
+        handler: 'SafetyPlanController.namedVersions',
+        access: 'safety_plan.read',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /api/clients/:clientId/safety-plan/named-versions/:versionId',
+        handler: 'SafetyPlanController.namedVersion',
+        access: 'safety_plan.read',
+      },
+      {
+        transport: 'http',
         endpoint: 'GET /api/clients/:clientId/safety-plan/versions',
         handler: 'SafetyPlanController.versions',
         access: 'safety_plan.read',
@@ -116,6 +134,12 @@ describe('consult service endpoints and their permissions', () => {
         endpoint: 'GET /fhir/R4/AuditEvent',
         handler: 'FhirController.auditEvents',
         access: 'client.access_report',
+      },
+      {
+        transport: 'http',
+        endpoint: 'GET /fhir/R4/CarePlan',
+        handler: 'FhirController.carePlans',
+        access: 'safety_plan.read',
       },
       {
         transport: 'http',
@@ -167,6 +191,12 @@ describe('consult service endpoints and their permissions', () => {
         endpoint: 'POST /api/clients/:clientId/emergency-access',
         handler: 'ClientsController.openEmergencyAccess',
         access: 'emergency_access.open',
+      },
+      {
+        transport: 'http',
+        endpoint: 'POST /api/clients/:clientId/safety-plan/named-versions',
+        handler: 'SafetyPlanController.nameVersion',
+        access: 'safety_plan.edit',
       },
       {
         transport: 'http',

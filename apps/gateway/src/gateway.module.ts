@@ -88,8 +88,8 @@ export class GatewayModule {
       imports: [audit, keyring, directory],
     });
     const consult = ConsultModule.register({ clock, imports: [audit, keyring, directory, consent] });
-    const careRecord = CareRecordModule.register({ clock, imports: [audit, keyring, consent] });
     const safetyPlan = SafetyPlanModule.register({ clock, imports: [audit, keyring, consent] });
+    const careRecord = CareRecordModule.register({ clock, imports: [audit, keyring, consent, safetyPlan] });
     return {
       module: GatewayModule,
       imports: [

@@ -208,12 +208,29 @@ export const ROUTES = {
   'GET measures': { method: 'GET', path: '/api/clients/:clientId/measures', writes: false },
   'GET safety-plan': { method: 'GET', path: '/api/clients/:clientId/safety-plan', writes: false },
   'GET safety-plan versions': { method: 'GET', path: '/api/clients/:clientId/safety-plan/versions', writes: false },
+  'GET safety-plan named-versions': {
+    method: 'GET',
+    path: '/api/clients/:clientId/safety-plan/named-versions',
+    writes: false,
+  },
+  'GET safety-plan named-version': {
+    method: 'GET',
+    path: '/api/clients/:clientId/safety-plan/named-versions/:versionId',
+    writes: false,
+  },
+  'GET safety-plan compare': { method: 'GET', path: '/api/clients/:clientId/safety-plan/compare', writes: false },
+  'POST safety-plan named-version': {
+    method: 'POST',
+    path: '/api/clients/:clientId/safety-plan/named-versions',
+    writes: true,
+  },
   'FHIR Consent': { method: 'GET', path: '/fhir/R4/Consent', writes: false },
   'FHIR AuditEvent': { method: 'GET', path: '/fhir/R4/AuditEvent', writes: false },
   'FHIR MedicationStatement': { method: 'GET', path: '/fhir/R4/MedicationStatement', writes: false },
   'FHIR Observation': { method: 'GET', path: '/fhir/R4/Observation', writes: false },
   'FHIR Communication': { method: 'GET', path: '/fhir/R4/Communication', writes: false },
   'FHIR ServiceRequest': { method: 'GET', path: '/fhir/R4/ServiceRequest', writes: false },
+  'FHIR CarePlan': { method: 'GET', path: '/fhir/R4/CarePlan', writes: false },
   'POST message general': { method: 'POST', path: '/api/threads/:threadId/messages', writes: true },
   'POST message medications': { method: 'POST', path: '/api/threads/:threadId/messages', writes: true },
   'POST read': { method: 'POST', path: '/api/threads/:threadId/read', writes: true },
@@ -342,11 +359,12 @@ const correct =
  * - a client's medication list and measures (derived from the threads the caller reads, in the
  *   categories their consent names): the care team, live-consent recipients whose consent names
  *   medications (for the list) or symptoms (for the measures), and emergency readers; admins never;
- * - a client's safety plan and its change log: the care team, live-consent recipients whose consent
- *   names safety_plan, and emergency readers; admins never;
+ * - a client's safety plan, its change log, its named versions and their comparison: the care team,
+ *   live-consent recipients whose consent names safety_plan, and emergency readers; admins never;
+ *   naming a version: the care team and those recipients, not an emergency reader;
  * - the FHIR export (/fhir/R4/<type>?patient=), by the rule of the data it carries: Consent as the
  *   consents, AuditEvent as the access report, MedicationStatement as the medication list,
- *   Observation as the measures; Communication and ServiceRequest (messages and referrals of the
+ *   Observation as the measures, CarePlan as the safety plan; Communication and ServiceRequest (messages and referrals of the
  *   threads one reads) for the care team, live-consent recipients and emergency readers, never
  *   admins; refused as a FHIR OperationOutcome with the same `not_found`;
  * - sending: a participant covered for the message's category (care team: any); refused with
@@ -380,12 +398,17 @@ const RULES: Record<RouteName, (s: Standing, state: ConsentState) => Outcome> = 
   'GET measures': (s) => okIf(covers(s, 'symptoms') || s.openEmergencyAccess),
   'GET safety-plan': (s) => okIf(covers(s, 'safety_plan') || s.openEmergencyAccess),
   'GET safety-plan versions': (s) => okIf(covers(s, 'safety_plan') || s.openEmergencyAccess),
+  'GET safety-plan named-versions': (s) => okIf(covers(s, 'safety_plan') || s.openEmergencyAccess),
+  'GET safety-plan named-version': (s) => okIf(covers(s, 'safety_plan') || s.openEmergencyAccess),
+  'GET safety-plan compare': (s) => okIf(covers(s, 'safety_plan') || s.openEmergencyAccess),
+  'POST safety-plan named-version': (s) => okIf(covers(s, 'safety_plan')),
   'FHIR Consent': (s) => okIf(s.careTeam || s.liveConsent || s.openEmergencyAccess || s.organisationAdmin),
   'FHIR AuditEvent': (s) => okIf(s.careTeam || s.liveConsent || s.organisationAdmin),
   'FHIR MedicationStatement': (s) => okIf(covers(s, 'medications') || s.openEmergencyAccess),
   'FHIR Observation': (s) => okIf(covers(s, 'symptoms') || s.openEmergencyAccess),
   'FHIR Communication': (s) => okIf(s.careTeam || s.liveConsent || s.openEmergencyAccess),
   'FHIR ServiceRequest': (s) => okIf(s.careTeam || s.liveConsent || s.openEmergencyAccess),
+  'FHIR CarePlan': (s) => okIf(covers(s, 'safety_plan') || s.openEmergencyAccess),
   'POST message general': send('general'),
   'POST message medications': send('medications'),
   'POST read': (s) => okIf(converses(s)),
@@ -488,245 +511,285 @@ export function renderMatrix(rows: readonly MatrixRow[]): string {
  * exist; '403' consent_required; '400' invalid.
  */
 export const READABLE_MATRIX = `
-route                       caller               none  active  expired  revoked  category  emergency
-GET client                  therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      ok        ok
-                            care_manager         404   ok      404      404      ok        ok
-                            primary_care         404   ok      404      404      ok        ok
-                            admin                ok    ok      ok       ok       ok        ok
-                            outsider             404   404     404      404      404       ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-GET notices                 therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      ok        ok
-                            care_manager         404   ok      404      404      ok        ok
-                            primary_care         404   ok      404      404      ok        ok
-                            admin                ok    ok      ok       ok       ok        ok
-                            outsider             404   404     404      404      404       ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-GET consents                therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      ok        ok
-                            care_manager         404   ok      404      404      ok        ok
-                            primary_care         404   ok      404      404      ok        ok
-                            admin                ok    ok      ok       ok       ok        ok
-                            outsider             404   404     404      404      404       ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-GET access-report           therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      ok        404
-                            care_manager         404   ok      404      404      ok        404
-                            primary_care         404   ok      404      404      ok        404
-                            admin                ok    ok      ok       ok       ok        ok
-                            outsider             404   404     404      404      404       404
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-POST consents               therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   404     404      404      404       404
-                            care_manager         404   404     404      404      404       404
-                            primary_care         404   404     404      404      404       404
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       404
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-POST revoke                 therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   404     404      404      404       404
-                            care_manager         404   404     404      404      404       404
-                            primary_care         404   404     404      404      404       404
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       404
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-POST emergency-access       therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         ok    ok      ok       ok       ok        ok
-                            care_manager         ok    ok      ok       ok       ok        ok
-                            primary_care         ok    ok      ok       ok       ok        ok
-                            admin                404   404     404      404      404       404
-                            outsider             ok    ok      ok       ok       ok        ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-POST thread                 therapist            403   ok      403      403      ok        403
-                            psychiatrist         404   ok      404      404      ok        404
-                            care_manager         404   ok      404      404      ok        404
-                            primary_care         404   ok      404      404      ok        404
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       404
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-GET threads                 therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      ok        ok
-                            care_manager         404   ok      404      404      ok        ok
-                            primary_care         404   ok      404      404      ok        ok
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-GET thread                  therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      ok        ok
-                            care_manager         404   ok      404      404      ok        ok
-                            primary_care         404   ok      404      404      ok        ok
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-GET messages                therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      ok        ok
-                            care_manager         404   ok      404      404      ok        ok
-                            primary_care         404   ok      404      404      ok        ok
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-GET referrals               therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      ok        ok
-                            care_manager         404   ok      404      404      ok        ok
-                            primary_care         404   ok      404      404      ok        ok
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-GET medications             therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      ok        ok
-                            care_manager         404   ok      404      404      ok        ok
-                            primary_care         404   ok      404      404      ok        ok
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-GET measures                therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      404       ok
-                            care_manager         404   ok      404      404      404       ok
-                            primary_care         404   ok      404      404      404       ok
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-GET safety-plan             therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      404       ok
-                            care_manager         404   ok      404      404      404       ok
-                            primary_care         404   ok      404      404      404       ok
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-GET safety-plan versions    therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      404       ok
-                            care_manager         404   ok      404      404      404       ok
-                            primary_care         404   ok      404      404      404       ok
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-FHIR Consent                therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      ok        ok
-                            care_manager         404   ok      404      404      ok        ok
-                            primary_care         404   ok      404      404      ok        ok
-                            admin                ok    ok      ok       ok       ok        ok
-                            outsider             404   404     404      404      404       ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-FHIR AuditEvent             therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      ok        404
-                            care_manager         404   ok      404      404      ok        404
-                            primary_care         404   ok      404      404      ok        404
-                            admin                ok    ok      ok       ok       ok        ok
-                            outsider             404   404     404      404      404       404
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-FHIR MedicationStatement    therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      ok        ok
-                            care_manager         404   ok      404      404      ok        ok
-                            primary_care         404   ok      404      404      ok        ok
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-FHIR Observation            therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      404       ok
-                            care_manager         404   ok      404      404      404       ok
-                            primary_care         404   ok      404      404      404       ok
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-FHIR Communication          therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      ok        ok
-                            care_manager         404   ok      404      404      ok        ok
-                            primary_care         404   ok      404      404      ok        ok
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-FHIR ServiceRequest         therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      ok        ok
-                            care_manager         404   ok      404      404      ok        ok
-                            primary_care         404   ok      404      404      ok        ok
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       ok
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-POST message general        therapist            ok    ok      403      403      403       ok
-                            psychiatrist         404   ok      404      404      404       404
-                            care_manager         404   ok      404      404      404       404
-                            primary_care         404   ok      404      404      404       404
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       404
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-POST message medications    therapist            ok    ok      403      403      ok        ok
-                            psychiatrist         404   ok      404      404      ok        404
-                            care_manager         404   ok      404      404      ok        404
-                            primary_care         404   ok      404      404      ok        404
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       404
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-POST read                   therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      ok        404
-                            care_manager         404   ok      404      404      ok        404
-                            primary_care         404   ok      404      404      ok        404
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       404
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-POST participants           therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      ok        404
-                            care_manager         404   ok      404      404      ok        404
-                            primary_care         404   ok      404      404      ok        404
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       404
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-POST ack medication_change  therapist            400   ok      ok       ok       ok        400
-                            psychiatrist         404   400     404      404      400       404
-                            care_manager         404   ok      404      404      ok        404
-                            primary_care         404   ok      404      404      ok        404
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       404
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-POST ack note               therapist            400   400     400      400      400       400
-                            psychiatrist         404   400     404      404      400       404
-                            care_manager         404   400     404      404      400       404
-                            primary_care         404   400     404      404      400       404
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       404
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-POST amend medications      therapist            ok    ok      403      403      ok        ok
-                            psychiatrist         404   ok      404      404      ok        404
-                            care_manager         404   ok      404      404      ok        404
-                            primary_care         404   ok      404      404      ok        404
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       404
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
-POST in-error general       therapist            ok    ok      ok       ok       ok        ok
-                            psychiatrist         404   ok      404      404      404       404
-                            care_manager         404   ok      404      404      404       404
-                            primary_care         404   ok      404      404      404       404
-                            admin                404   404     404      404      404       404
-                            outsider             404   404     404      404      404       404
-                            other_org_clinician  404   404     404      404      404       404
-                            other_org_admin      404   404     404      404      404       404
+route                           caller               none  active  expired  revoked  category  emergency
+GET client                      therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      ok        ok
+                                care_manager         404   ok      404      404      ok        ok
+                                primary_care         404   ok      404      404      ok        ok
+                                admin                ok    ok      ok       ok       ok        ok
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+GET notices                     therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      ok        ok
+                                care_manager         404   ok      404      404      ok        ok
+                                primary_care         404   ok      404      404      ok        ok
+                                admin                ok    ok      ok       ok       ok        ok
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+GET consents                    therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      ok        ok
+                                care_manager         404   ok      404      404      ok        ok
+                                primary_care         404   ok      404      404      ok        ok
+                                admin                ok    ok      ok       ok       ok        ok
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+GET access-report               therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      ok        404
+                                care_manager         404   ok      404      404      ok        404
+                                primary_care         404   ok      404      404      ok        404
+                                admin                ok    ok      ok       ok       ok        ok
+                                outsider             404   404     404      404      404       404
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+POST consents                   therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   404     404      404      404       404
+                                care_manager         404   404     404      404      404       404
+                                primary_care         404   404     404      404      404       404
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       404
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+POST revoke                     therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   404     404      404      404       404
+                                care_manager         404   404     404      404      404       404
+                                primary_care         404   404     404      404      404       404
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       404
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+POST emergency-access           therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         ok    ok      ok       ok       ok        ok
+                                care_manager         ok    ok      ok       ok       ok        ok
+                                primary_care         ok    ok      ok       ok       ok        ok
+                                admin                404   404     404      404      404       404
+                                outsider             ok    ok      ok       ok       ok        ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+POST thread                     therapist            403   ok      403      403      ok        403
+                                psychiatrist         404   ok      404      404      ok        404
+                                care_manager         404   ok      404      404      ok        404
+                                primary_care         404   ok      404      404      ok        404
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       404
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+GET threads                     therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      ok        ok
+                                care_manager         404   ok      404      404      ok        ok
+                                primary_care         404   ok      404      404      ok        ok
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+GET thread                      therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      ok        ok
+                                care_manager         404   ok      404      404      ok        ok
+                                primary_care         404   ok      404      404      ok        ok
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+GET messages                    therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      ok        ok
+                                care_manager         404   ok      404      404      ok        ok
+                                primary_care         404   ok      404      404      ok        ok
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+GET referrals                   therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      ok        ok
+                                care_manager         404   ok      404      404      ok        ok
+                                primary_care         404   ok      404      404      ok        ok
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+GET medications                 therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      ok        ok
+                                care_manager         404   ok      404      404      ok        ok
+                                primary_care         404   ok      404      404      ok        ok
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+GET measures                    therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      404       ok
+                                care_manager         404   ok      404      404      404       ok
+                                primary_care         404   ok      404      404      404       ok
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+GET safety-plan                 therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      404       ok
+                                care_manager         404   ok      404      404      404       ok
+                                primary_care         404   ok      404      404      404       ok
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+GET safety-plan versions        therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      404       ok
+                                care_manager         404   ok      404      404      404       ok
+                                primary_care         404   ok      404      404      404       ok
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+GET safety-plan named-versions  therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      404       ok
+                                care_manager         404   ok      404      404      404       ok
+                                primary_care         404   ok      404      404      404       ok
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+GET safety-plan named-version   therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      404       ok
+                                care_manager         404   ok      404      404      404       ok
+                                primary_care         404   ok      404      404      404       ok
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+GET safety-plan compare         therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      404       ok
+                                care_manager         404   ok      404      404      404       ok
+                                primary_care         404   ok      404      404      404       ok
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+POST safety-plan named-version  therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      404       404
+                                care_manager         404   ok      404      404      404       404
+                                primary_care         404   ok      404      404      404       404
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       404
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+FHIR Consent                    therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      ok        ok
+                                care_manager         404   ok      404      404      ok        ok
+                                primary_care         404   ok      404      404      ok        ok
+                                admin                ok    ok      ok       ok       ok        ok
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+FHIR AuditEvent                 therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      ok        404
+                                care_manager         404   ok      404      404      ok        404
+                                primary_care         404   ok      404      404      ok        404
+                                admin                ok    ok      ok       ok       ok        ok
+                                outsider             404   404     404      404      404       404
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+FHIR MedicationStatement        therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      ok        ok
+                                care_manager         404   ok      404      404      ok        ok
+                                primary_care         404   ok      404      404      ok        ok
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+FHIR Observation                therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      404       ok
+                                care_manager         404   ok      404      404      404       ok
+                                primary_care         404   ok      404      404      404       ok
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+FHIR Communication              therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      ok        ok
+                                care_manager         404   ok      404      404      ok        ok
+                                primary_care         404   ok      404      404      ok        ok
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+FHIR ServiceRequest             therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      ok        ok
+                                care_manager         404   ok      404      404      ok        ok
+                                primary_care         404   ok      404      404      ok        ok
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+FHIR CarePlan                   therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      404       ok
+                                care_manager         404   ok      404      404      404       ok
+                                primary_care         404   ok      404      404      404       ok
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       ok
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+POST message general            therapist            ok    ok      403      403      403       ok
+                                psychiatrist         404   ok      404      404      404       404
+                                care_manager         404   ok      404      404      404       404
+                                primary_care         404   ok      404      404      404       404
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       404
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+POST message medications        therapist            ok    ok      403      403      ok        ok
+                                psychiatrist         404   ok      404      404      ok        404
+                                care_manager         404   ok      404      404      ok        404
+                                primary_care         404   ok      404      404      ok        404
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       404
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+POST read                       therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      ok        404
+                                care_manager         404   ok      404      404      ok        404
+                                primary_care         404   ok      404      404      ok        404
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       404
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+POST participants               therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      ok        404
+                                care_manager         404   ok      404      404      ok        404
+                                primary_care         404   ok      404      404      ok        404
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       404
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+POST ack medication_change      therapist            400   ok      ok       ok       ok        400
+                                psychiatrist         404   400     404      404      400       404
+                                care_manager         404   ok      404      404      ok        404
+                                primary_care         404   ok      404      404      ok        404
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       404
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+POST ack note                   therapist            400   400     400      400      400       400
+                                psychiatrist         404   400     404      404      400       404
+                                care_manager         404   400     404      404      400       404
+                                primary_care         404   400     404      404      400       404
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       404
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+POST amend medications          therapist            ok    ok      403      403      ok        ok
+                                psychiatrist         404   ok      404      404      ok        404
+                                care_manager         404   ok      404      404      ok        404
+                                primary_care         404   ok      404      404      ok        404
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       404
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
+POST in-error general           therapist            ok    ok      ok       ok       ok        ok
+                                psychiatrist         404   ok      404      404      404       404
+                                care_manager         404   ok      404      404      404       404
+                                primary_care         404   ok      404      404      404       404
+                                admin                404   404     404      404      404       404
+                                outsider             404   404     404      404      404       404
+                                other_org_clinician  404   404     404      404      404       404
+                                other_org_admin      404   404     404      404      404       404
 `.trim();

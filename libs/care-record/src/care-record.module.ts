@@ -9,8 +9,8 @@ import { FhirExportService } from './fhir-export.service.js';
 
 /**
  * The care record derived from consult messages. The importing app provides the database and
- * passes the modules that export AccessService, ConsentsService, AccessReportService, AuditService
- * and ClientKeyring.
+ * passes the modules that export AccessService, ConsentsService, AccessReportService, AuditService,
+ * ClientKeyring and SafetyPlanService.
  */
 @Module({})
 export class CareRecordModule {

@@ -5,10 +5,12 @@ import type { AuthContext } from '@sharedcare/auth';
 import { Clock } from '@sharedcare/common';
 import { AccessReportService, AccessService, type AccessGrant, ConsentsService } from '@sharedcare/consent';
 import { isReferralOpening, ReferralsRepository, type ReferralBody, SENDABLE_KINDS } from '@sharedcare/consult';
+import { SafetyPlanService } from '@sharedcare/safety-plan';
 import { CareRecordService } from './care-record.service.js';
 import { ClientMessages } from './client-messages.js';
 import {
   auditEventResource,
+  carePlanResource,
   communicationResource,
   consentResource,
   medicationStatementResource,
@@ -17,9 +19,10 @@ import {
   serviceRequestResource,
 } from './fhir-resources.js';
 
-/** The resource types the export serves; CarePlan comes with the safety plan. */
+/** The resource types the export serves. */
 export const FHIR_RESOURCE_TYPES = [
   'AuditEvent',
+  'CarePlan',
   'Communication',
   'Consent',
   'MedicationStatement',
@@ -50,6 +53,7 @@ export class FhirExportService {
     private readonly careRecord: CareRecordService,
     private readonly consentRecords: ConsentsService,
     private readonly accessReport: AccessReportService,
+    private readonly safetyPlan: SafetyPlanService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
@@ -57,6 +61,12 @@ export class FhirExportService {
   async consents(auth: AuthContext, clientId: string): Promise<Bundle> {
     const consents = await this.consentRecords.list(auth, clientId, exported('Consent'));
     return this.bundle(consents.map(consentResource));
+  }
+
+  /** The safety plan as it stands, under the plan's own rule (the safety_plan category). */
+  async carePlans(auth: AuthContext, clientId: string): Promise<Bundle> {
+    const plan = await this.safetyPlan.read(auth, clientId, exported('CarePlan'));
+    return this.bundle([carePlanResource(plan)]);
   }
 
   async medicationStatements(auth: AuthContext, clientId: string): Promise<Bundle> {

@@ -1,6 +1,7 @@
 import type {
   AuditEvent,
   Bundle,
+  CarePlan,
   Coding,
   Communication,
   Consent,
@@ -17,6 +18,7 @@ import type {
 import type { ErrorCode } from '@sharedcare/common';
 import type { AccessReportEntry, ConsentView } from '@sharedcare/consent';
 import type { Instrument, MessageView, ReferralBody, ReferralStatus } from '@sharedcare/consult';
+import type { PlanItem, SafetyPlan } from '@sharedcare/safety-plan';
 import type { MeasurePoint } from './measures.js';
 import type { MedicationListEntry } from './medication-list.js';
 
@@ -44,6 +46,8 @@ export const FHIR_SYSTEMS = {
   measure: 'urn:sharedcare:code-system:measure',
   auditAction: 'urn:sharedcare:code-system:audit-action',
   messageId: 'urn:sharedcare:identifier:message',
+  carePlanCategory: 'urn:sharedcare:code-system:care-plan-category',
+  safetyPlanStep: 'urn:sharedcare:code-system:safety-plan-step',
 } as const;
 
 /**
@@ -331,4 +335,41 @@ export function auditEventResource(clientId: string, entry: AccessReportEntry): 
     },
     disclosedUnder(entry.category ? [entry.category] : []),
   );
+}
+
+/** What an item says, contacts with their name and number first. */
+function itemDescription(item: PlanItem): string {
+  const contact = [item.name, item.phone && `(${item.phone})`].filter(Boolean).join(' ');
+  return [contact, item.text].filter(Boolean).join(': ');
+}
+
+/**
+ * The safety plan as one CarePlan, as it stands (`meta.versionId` is its last change): one activity
+ * per item, in plan order, its `detail.code` naming the step (section) it belongs to. A step
+ * with no items has no activity. The 988 line is an activity of `crisis_contacts` like any other.
+ */
+export function carePlanResource(plan: SafetyPlan): CarePlan {
+  return {
+    resourceType: 'CarePlan',
+    id: plan.clientId,
+    meta: { versionId: String(plan.seq) },
+    status: 'active',
+    intent: 'plan',
+    category: [
+      { coding: [{ system: FHIR_SYSTEMS.carePlanCategory, code: 'safety-plan', display: 'Suicide safety plan' }] },
+    ],
+    title: 'Safety plan',
+    subject: patient(plan.clientId),
+    activity: plan.sections.flatMap((section) =>
+      section.items.map((item) => ({
+        detail: {
+          code: {
+            coding: [{ system: FHIR_SYSTEMS.safetyPlanStep, code: section.id, display: section.heading }],
+          },
+          status: 'in-progress' as const,
+          description: itemDescription(item),
+        },
+      })),
+    ),
+  };
 }

@@ -186,12 +186,13 @@ export function planToJson(doc: Y.Doc): PlanSectionJson[] {
       id: section.id,
       heading: section.heading,
       help: section.help,
-      items: list.filter((item): item is Y.Map<unknown> => item instanceof Y.Map).map(itemJson),
+      items: list.filter((item): item is Y.Map<unknown> => item instanceof Y.Map).map(planItemJson),
     };
   });
 }
 
-function itemJson(item: Y.Map<unknown>): PlanItem {
+/** One item's fields, in a fixed order. */
+export function planItemJson(item: Y.Map<unknown>): PlanItem {
   const text = (field: string) => (typeof item.get(field) === 'string' ? (item.get(field) as string) : undefined);
   const json: PlanItem = { text: text('text') ?? '' };
   if (text('name') !== undefined) json.name = text('name');

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn, Unique } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
 
 /**
  * One acknowledged change to a client's safety plan: a Yjs update, sealed under the client's
@@ -43,6 +43,36 @@ export class SafetyPlanSnapshot {
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+
+  @Column({ name: 'state_sealed', type: 'text' })
+  stateSealed: string;
+}
+
+/**
+ * A named version ("reviewed with the client on ..."): the plan as of `seq`, sealed whole, with
+ * its label (sealed too: it may say something clinical), who named it and when.
+ */
+@Entity({ name: 'safety_plan_versions' })
+@Index('IDX_safety_plan_versions_client', ['clientId', 'createdAt'])
+export class SafetyPlanVersion {
+  /** Made before the label and state are sealed, which binds them to this row. */
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_safety_plan_versions' })
+  id: string;
+
+  @Column({ name: 'client_id', type: 'uuid' })
+  clientId: string;
+
+  @Column({ type: 'integer' })
+  seq: number;
+
+  @Column({ name: 'author_id', type: 'uuid' })
+  authorId: string;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'label_sealed', type: 'text' })
+  labelSealed: string;
 
   @Column({ name: 'state_sealed', type: 'text' })
   stateSealed: string;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { SafetyPlanSnapshot, SafetyPlanUpdate } from './safety-plan.entity.js';
+import { SafetyPlanSnapshot, SafetyPlanUpdate, SafetyPlanVersion } from './safety-plan.entity.js';
 
 /** SQL for safety plans (CONVENTIONS 9). */
 @Injectable()
@@ -19,18 +19,50 @@ export class SafetyPlanRepository {
     });
   }
 
-  latestSnapshot(clientId: string): Promise<SafetyPlanSnapshot | null> {
-    return this.dataSource.getRepository(SafetyPlanSnapshot).findOne({ where: { clientId }, order: { seq: 'DESC' } });
+  /** The latest snapshot, or the latest up to `atMostSeq` when given. */
+  latestSnapshot(clientId: string, atMostSeq?: number): Promise<SafetyPlanSnapshot | null> {
+    const query = this.dataSource
+      .getRepository(SafetyPlanSnapshot)
+      .createQueryBuilder('snapshot')
+      .where('snapshot.clientId = :clientId', { clientId })
+      .orderBy('snapshot.seq', 'DESC')
+      .limit(1);
+    if (atMostSeq !== undefined) query.andWhere('snapshot.seq <= :atMostSeq', { atMostSeq });
+    return query.getOne();
   }
 
-  /** The client's updates after `afterSeq`, in order. */
-  updatesAfter(clientId: string, afterSeq: number): Promise<SafetyPlanUpdate[]> {
-    return this.dataSource
+  /** The client's updates after `afterSeq` (up to `atMostSeq` when given), in order. */
+  updatesAfter(clientId: string, afterSeq: number, atMostSeq?: number): Promise<SafetyPlanUpdate[]> {
+    const query = this.dataSource
       .getRepository(SafetyPlanUpdate)
       .createQueryBuilder('planUpdate')
       .where('planUpdate.clientId = :clientId AND planUpdate.seq > :afterSeq', { clientId, afterSeq })
-      .orderBy('planUpdate.seq', 'ASC')
-      .getMany();
+      .orderBy('planUpdate.seq', 'ASC');
+    if (atMostSeq !== undefined) query.andWhere('planUpdate.seq <= :atMostSeq', { atMostSeq });
+    return query.getMany();
+  }
+
+  /** Runs `work` in one transaction (a named version commits with its audit record); the manager is for `*Within`. */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  async insertVersionWithin(manager: EntityManager, version: SafetyPlanVersion): Promise<void> {
+    await manager.insert(SafetyPlanVersion, version);
+  }
+
+  /** The client's named versions, newest first, at most `limit`. */
+  versions(clientId: string, limit: number): Promise<SafetyPlanVersion[]> {
+    return this.dataSource.getRepository(SafetyPlanVersion).find({
+      where: { clientId },
+      order: { createdAt: 'DESC', seq: 'DESC' },
+      take: limit,
+    });
+  }
+
+  /** One of the client's named versions (a version of another client's plan is none). */
+  version(clientId: string, id: string): Promise<SafetyPlanVersion | null> {
+    return this.dataSource.getRepository(SafetyPlanVersion).findOne({ where: { clientId, id } });
   }
 
   async insertUpdateWithin(manager: EntityManager, update: SafetyPlanUpdate): Promise<void> {

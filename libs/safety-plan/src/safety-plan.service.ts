@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { AuditService, callerEntry } from '@sharedcare/audit';
+import { AuditService, type ReadAudit } from '@sharedcare/audit';
 import type { AuthContext } from '@sharedcare/auth';
 import { Clock, DomainException } from '@sharedcare/common';
 import { type AccessGrant, AccessService } from '@sharedcare/consent';
 import { ClientKeyring } from '@sharedcare/crypto';
 import * as Y from 'yjs';
+import { planAuditEntry, requirePlanAccess } from './safety-plan-access.js';
 import {
-  createPlanDocument,
   type PlanSectionId,
   type PlanSectionJson,
   planProblem,
@@ -15,6 +15,7 @@ import {
   sectionsChanged,
   withUpdate,
 } from './safety-plan-document.js';
+import { type LoadedPlan, PlanHistory, snapshotContext, updateContext } from './safety-plan-history.js';
 import { SafetyPlanRepository } from './safety-plan.repository.js';
 
 /** A snapshot of the whole plan is written after every this many updates. */
@@ -24,15 +25,6 @@ const CACHED_PLANS = 500;
 const MAX_CHANGES_PAGE = 100;
 /** Tries at storing one update while other processes keep changing the same plan. */
 const MAX_ATTEMPTS = 5;
-
-const updateContext = (updateId: string) => `safety_plan.update:${updateId}`;
-const snapshotContext = (seq: number) => `safety_plan.snapshot:${seq}`;
-
-interface LoadedPlan {
-  doc: Y.Doc;
-  /** The last update applied to `doc`. */
-  seq: number;
-}
 
 export interface SafetyPlan {
   clientId: string;
@@ -71,6 +63,7 @@ export class SafetyPlanService {
   constructor(
     private readonly access: AccessService,
     private readonly repository: SafetyPlanRepository,
+    private readonly history: PlanHistory,
     private readonly keyring: ClientKeyring,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -93,11 +86,13 @@ export class SafetyPlanService {
     return { clientId: grant.clientId, update: Y.encodeStateAsUpdate(plan.doc) };
   }
 
-  /** The plan in section order (audited read). */
-  async read(auth: AuthContext, clientId: string): Promise<SafetyPlan> {
+  /** The plan in section order (audited read; `audit` names another action, such as a FHIR export). */
+  async read(auth: AuthContext, clientId: string, audit?: ReadAudit): Promise<SafetyPlan> {
     const grant = await this.require(auth, 'safety_plan.read', clientId);
     const plan = await this.serialised(grant.clientId, () => this.caughtUp(grant.clientId));
-    await this.recordRead(auth, grant, 'safety_plan.read', plan.seq);
+    await this.audit.record(
+      planAuditEntry(auth, grant, audit?.action ?? 'safety_plan.read', { count: plan.seq, ...audit?.details }),
+    );
     return { clientId: grant.clientId, seq: plan.seq, sections: planToJson(plan.doc) };
   }
 
@@ -106,9 +101,13 @@ export class SafetyPlanService {
    * answer comes after the commit, so an acknowledged change survives a restart.
    */
   async update(auth: AuthContext, clientId: string, update: Uint8Array): Promise<AcceptedUpdate> {
-    const grant = await this.require(auth, 'safety_plan.edit', clientId);
-    const id = grant.clientId;
-    return this.serialised(id, async () => {
+    // An editor's updates build on one another: they take their place in the plan's queue in the
+    // order they arrive, before anything that waits on the database (the access check) could
+    // let a later one overtake an earlier one, which would then be refused as depending on
+    // changes not seen.
+    return this.serialised(clientId.toLowerCase(), async () => {
+      const grant = await this.require(auth, 'safety_plan.edit', clientId);
+      const id = grant.clientId;
       for (let attempt = 1; ; attempt++) {
         // Keys are read outside the transaction: the embedded database has one connection, and
         // the keyring may need it.
@@ -134,18 +133,7 @@ export class SafetyPlanService {
             sections,
             updateSealed,
           });
-          await this.audit.recordWithin(
-            manager,
-            callerEntry(auth, {
-              action: 'safety_plan.update',
-              resourceType: 'client',
-              resourceId: id,
-              clientId: id,
-              category: 'safety_plan',
-              outcome: 'success',
-              details: { basis: grant.basis, seq, sections },
-            }),
-          );
+          await this.audit.recordWithin(manager, planAuditEntry(auth, grant, 'safety_plan.update', { seq, sections }));
           return { clientId: id, seq, sections };
         });
         if (!accepted) {
@@ -199,51 +187,22 @@ export class SafetyPlanService {
     return (await this.require(auth, 'safety_plan.read', clientId)).clientId;
   }
 
-  private async require(
+  private require(
     auth: AuthContext,
     permission: 'safety_plan.read' | 'safety_plan.edit',
     clientId: string,
   ): Promise<AccessGrant> {
-    const [grant] = (
-      await this.access.requireAccess({ auth, permission, ids: [clientId], category: 'safety_plan' })
-    ).values();
-    return grant;
+    return requirePlanAccess(this.access, auth, permission, clientId);
   }
 
   private async recordRead(auth: AuthContext, grant: AccessGrant, action: string, count: number): Promise<void> {
-    await this.audit.record(
-      callerEntry(auth, {
-        action,
-        resourceType: 'client',
-        resourceId: grant.clientId,
-        clientId: grant.clientId,
-        category: 'safety_plan',
-        outcome: 'success',
-        details: { basis: grant.basis, count },
-      }),
-    );
+    await this.audit.record(planAuditEntry(auth, grant, action, { count }));
   }
 
   /** The plan with every stored update applied (loaded on first use; other processes' updates read since). */
   private async caughtUp(clientId: string): Promise<LoadedPlan> {
-    let plan = this.plans.get(clientId);
-    if (!plan) {
-      plan = { doc: createPlanDocument(), seq: 0 };
-      const snapshot = await this.repository.latestSnapshot(clientId);
-      if (snapshot) {
-        const state = await this.keyring.decryptForClient(
-          clientId,
-          snapshot.stateSealed,
-          snapshotContext(snapshot.seq),
-        );
-        Y.applyUpdate(plan.doc, state);
-        plan.seq = snapshot.seq;
-      }
-    }
-    for (const row of await this.repository.updatesAfter(clientId, plan.seq)) {
-      Y.applyUpdate(plan.doc, await this.keyring.decryptForClient(clientId, row.updateSealed, updateContext(row.id)));
-      plan.seq = row.seq;
-    }
+    const cached = this.plans.get(clientId);
+    const plan = cached ? await this.history.catchUp(clientId, cached) : await this.history.load(clientId);
     this.plans.delete(clientId);
     this.plans.set(clientId, plan);
     if (this.plans.size > CACHED_PLANS) {

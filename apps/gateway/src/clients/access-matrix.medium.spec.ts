@@ -77,6 +77,8 @@ describe('access matrix: per-client routes × callers × consent states', () => 
   >;
   /** One client per consent state, registered by the therapist. */
   const clients = {} as Record<ConsentState, string>;
+  /** Per client, the safety plan's named version (the new plan) the therapist made: what GET named-version reads. */
+  const namedVersions = {} as Record<ConsentState, string>;
   /** Per client, a consent naming only the bystander: what the revoke rows aim at. */
   const bystanderConsents = {} as Record<ConsentState, string>;
   /** The grant each emergency opener got on the emergency state's client. */
@@ -157,6 +159,7 @@ describe('access matrix: per-client routes × callers × consent states', () => 
     acknowledgements: `SELECT a.* FROM message_acknowledgements a JOIN messages m ON m.id = a.message_id
                        WHERE m.client_id = $1 ORDER BY a.message_id, a.provider_id`,
     referrals: `SELECT * FROM referrals WHERE client_id = $1 ORDER BY message_id`,
+    planVersions: `SELECT id, seq, author_id FROM safety_plan_versions WHERE client_id = $1 ORDER BY id`,
   };
   async function footprint(clientId: string): Promise<Record<keyof typeof FOOTPRINT, Json[]>> {
     const tables = Object.keys(FOOTPRINT) as (keyof typeof FOOTPRINT)[];
@@ -210,6 +213,11 @@ describe('access matrix: per-client routes × callers × consent states', () => 
         ),
       );
       bystanderConsents[state] = String(bystander.consentId);
+      const version = await must(
+        201,
+        call('therapist', 'POST', `/api/clients/${clients[state]}/safety-plan/named-versions`, { label: 'Set up' }),
+      );
+      namedVersions[state] = String(version.id);
     }
     const grantToRecipients = (state: ConsentState, categories: string[], days: number) =>
       must(
@@ -466,10 +474,12 @@ describe('access matrix: per-client routes × callers × consent states', () => 
       .replace(':clientId', clients[row.state])
       .replace(':consentId', bystanderConsents[row.state])
       .replace(':threadId', threadOf(row))
-      .replace(':messageId', messageOf(row));
+      .replace(':messageId', messageOf(row))
+      .replace(':versionId', namedVersions[row.state]);
     // The whole report: the client.create entry is the oldest, and many rows came since.
     if (row.route === 'GET access-report') return `${path}?limit=200`;
     if (row.route === 'GET threads') return `${path}?clientId=${clients[row.state]}`;
+    if (row.route === 'GET safety-plan compare') return `${path}?from=0&to=${namedVersions[row.state]}`;
     if (isFhir(row.route)) return `${path}?patient=${clients[row.state]}`;
     return path;
   }
@@ -513,6 +523,8 @@ describe('access matrix: per-client routes × callers × consent states', () => 
         };
       case 'POST in-error general':
         return { reason: IN_ERROR_REASON };
+      case 'POST safety-plan named-version':
+        return { label: `Matrix check by ${row.caller}` };
       default:
         return undefined;
     }
@@ -807,6 +819,43 @@ describe('access matrix: per-client routes × callers × consent states', () => 
     'GET safety-plan versions': async ({ state }, reply) => {
       expect(reply).toEqual({ status: 200, body: { clientId: clients[state], changes: [], nextBefore: null } });
     },
+    'GET safety-plan named-versions': async ({ state }, reply) => {
+      expect(reply.status).toBe(200);
+      expect(reply.body).toEqual({
+        clientId: clients[state],
+        versions: [expect.objectContaining({ id: namedVersions[state], seq: 0, label: 'Set up' })],
+      });
+    },
+    'GET safety-plan named-version': async ({ state }, reply) => {
+      expect(reply.status).toBe(200);
+      expect(reply.body).toMatchObject({ id: namedVersions[state], clientId: clients[state], seq: 0 });
+      expect((reply.body.sections as Json[])[4].items).toEqual([{ ...CRISIS_LINE_ITEM }]);
+    },
+    'GET safety-plan compare': async ({ state }, reply) => {
+      expect(reply.status).toBe(200);
+      expect(reply.body).toMatchObject({
+        clientId: clients[state],
+        from: { seq: 0, versionId: null },
+        to: { seq: 0, versionId: namedVersions[state] },
+      });
+      expect((reply.body.sections as Json[]).map((section) => section.unchanged)).toEqual([0, 0, 0, 0, 1, 0, 0]);
+    },
+    'POST safety-plan named-version': async ({ caller, state }, reply, before) => {
+      expect(reply).toEqual({
+        status: 201,
+        body: {
+          id: expect.any(String),
+          clientId: clients[state],
+          seq: 0,
+          label: `Matrix check by ${caller}`,
+          authorId: providerIds[caller],
+          createdAt: clock.now().toISOString(),
+        },
+      });
+      expect(changes(before!, await footprint(clients[state]))).toEqual({
+        planVersions: { added: [{ id: reply.body.id, seq: 0, author_id: providerIds[caller] }], removed: [] },
+      });
+    },
     // Each FHIR export holds what its API route shows the same caller, as valid FHIR R4.
     'FHIR Consent': async (row, reply) => {
       const api = await call(row.caller, 'GET', `/api/clients/${clients[row.state]}/consents`);
@@ -831,6 +880,19 @@ describe('access matrix: per-client routes × callers × consent states', () => 
           medicationCodeableConcept: { text: 'sertraline' },
           subject: { reference: `Patient/${clients[row.state]}` },
           derivedFrom: [{ reference: `Communication/${medicationChanges[row.state]}` }],
+        }),
+      ]);
+    },
+    'FHIR CarePlan': async (row, reply) => {
+      const api = await call(row.caller, 'GET', `/api/clients/${clients[row.state]}/safety-plan`);
+      const activities = (api.body.sections as Json[]).flatMap((section) => section.items as Json[]);
+      expect(fhirResources(reply)).toEqual([
+        expect.objectContaining({
+          id: clients[row.state],
+          status: 'active',
+          intent: 'plan',
+          subject: { reference: `Patient/${clients[row.state]}` },
+          activity: activities.map(() => expect.objectContaining({ detail: expect.any(Object) })),
         }),
       ]);
     },

@@ -50,6 +50,7 @@ describe('encryption at rest: a database dump names no client', () => {
     emergencyReason: marker('Emergency'),
     planText: marker('PlanText'),
     planName: marker('PlanName'),
+    versionLabel: marker('Reviewed'),
   };
   let clientId: string;
   let consentId: string;
@@ -152,6 +153,11 @@ describe('encryption at rest: a database dump names no client', () => {
       call('therapist', 'POST', `/api/consents/${consentId}/revoke`, { reason: markers.revocationReason }),
     );
     await editSafetyPlan();
+    // A named version holds the whole plan again, and a label of its own.
+    await must(
+      201,
+      call('therapist', 'POST', `/api/clients/${clientId}/safety-plan/named-versions`, { label: markers.versionLabel }),
+    );
     await must(200, call('therapist', 'GET', '/api/clients'));
     await must(200, call('therapist', 'GET', `/api/clients/${clientId}/access-report`));
     await must(200, call('therapist', 'GET', `/api/clients/${clientId}/notices`));
@@ -187,6 +193,11 @@ describe('encryption at rest: a database dump names no client', () => {
     const sections = plan.body.sections as { items: unknown[] }[];
     expect(sections[0].items).toEqual([{ text: markers.planText }]);
     expect(sections[3].items).toEqual([{ text: 'Friend', name: markers.planName, phone: '555-0199' }]);
+    const versions = await call('therapist', 'GET', `/api/clients/${clientId}/safety-plan/named-versions`);
+    const [version] = versions.body.versions as Json[];
+    expect(version).toMatchObject({ label: markers.versionLabel, seq: 1 });
+    const named = await call('therapist', 'GET', `/api/clients/${clientId}/safety-plan/named-versions/${version.id}`);
+    expect(named.body.sections).toEqual(sections);
   });
 
   it('keeps the emergency reason, which only the client’s key opens', async () => {
@@ -229,6 +240,7 @@ describe('encryption at rest: a database dump names no client', () => {
       'audit_records',
       'directory_providers',
       'safety_plan_updates',
+      'safety_plan_versions',
     ]) {
       expect({ table, rows: (tables.get(table) ?? []).length > 0 }).toEqual({ table, rows: true });
     }

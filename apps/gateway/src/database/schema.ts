@@ -2,7 +2,7 @@ import { AuditRecord } from '@sharedcare/audit';
 import { CareTeamMember, Client, ClientNotice, Consent, EmergencyAccessGrant } from '@sharedcare/consent';
 import { Message, MessageAcknowledgement, Referral, Thread, ThreadParticipant } from '@sharedcare/consult';
 import { ClientDataKey } from '@sharedcare/crypto';
-import { SafetyPlanSnapshot, SafetyPlanUpdate } from '@sharedcare/safety-plan';
+import { SafetyPlanSnapshot, SafetyPlanUpdate, SafetyPlanVersion } from '@sharedcare/safety-plan';
 import { DirectoryProvider } from '@sharedcare/directory';
 import { GatewayInitialSchema1795761000000 } from './migrations/1795761000000-gateway-initial-schema.js';
 import { AuditRecords1795765600000 } from './migrations/1795765600000-audit-records.js';
@@ -11,6 +11,7 @@ import { SharedClients1795780000000 } from './migrations/1795780000000-shared-cl
 import { ClientDataKeyDestruction1795790000000 } from './migrations/1795790000000-client-data-key-destruction.js';
 import { ConsultThreads1795800000000 } from './migrations/1795800000000-consult-threads.js';
 import { SafetyPlans1795810000000 } from './migrations/1795810000000-safety-plans.js';
+import { SafetyPlanVersions1795820000000 } from './migrations/1795820000000-safety-plan-versions.js';
 import { AuditChainHead1795900000000 } from './migrations/1795900000000-audit-chain-head.js';
 import { SchemaInfo } from './schema-info.entity.js';
 
@@ -32,6 +33,7 @@ export const gatewayEntities = [
   Referral,
   SafetyPlanUpdate,
   SafetyPlanSnapshot,
+  SafetyPlanVersion,
 ];
 
 /** Append-only, in order; never `synchronize`. */
@@ -43,5 +45,6 @@ export const gatewayMigrations = [
   ClientDataKeyDestruction1795790000000,
   ConsultThreads1795800000000,
   SafetyPlans1795810000000,
+  SafetyPlanVersions1795820000000,
   AuditChainHead1795900000000,
 ];

@@ -5,15 +5,8 @@ import type { Response } from 'express';
 
 export const FHIR_JSON = 'application/fhir+json';
 
-/** Thrown for a resource type the export does not serve: `invalid`, with FHIR's own issue type. */
-export class UnsupportedResourceType extends Error {
-  constructor(
-    message: string,
-    readonly issueType: 'not-supported' | 'invalid',
-  ) {
-    super(message);
-  }
-}
+/** Thrown for a resource type the export does not serve: `invalid`. */
+export class UnsupportedResourceType extends Error {}
 
 /**
  * Refusals on the FHIR routes as an OperationOutcome (application/fhir+json) with the HTTP status
@@ -27,7 +20,7 @@ export class FhirExceptionFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (error instanceof UnsupportedResourceType) {
-      this.send(response, 400, operationOutcome('invalid', error.message, { issueType: error.issueType }));
+      this.send(response, 400, operationOutcome('invalid', error.message));
       return;
     }
     const { status, body, retryAfter } = toErrorBody(error, this.logger);

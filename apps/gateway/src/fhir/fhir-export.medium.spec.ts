@@ -21,7 +21,15 @@ const outsider = testProvider('therapist', org, 'Alex Kim', 'LPC');
 const admin = testProvider('admin', org, 'Ana Costa');
 
 const DAY = 86_400_000;
-const TYPES = ['AuditEvent', 'Communication', 'Consent', 'MedicationStatement', 'Observation', 'ServiceRequest'];
+const TYPES = [
+  'AuditEvent',
+  'CarePlan',
+  'Communication',
+  'Consent',
+  'MedicationStatement',
+  'Observation',
+  'ServiceRequest',
+];
 const PART2 = [
   { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: '42CFRPart2', display: '42 CFR Part2' },
   { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R', display: 'restricted' },
@@ -111,7 +119,14 @@ describe('FHIR R4 export', () => {
     for (const provider of [psychiatrist, careManager, outsider, admin]) await call(provider, 'GET', '/me');
     clientId = await registerClient(call, therapist);
     const until = new Date(clock.now().getTime() + 365 * DAY);
-    await grantConsent(call, therapist, clientId, [psychiatrist.sub], ['general', 'symptoms', 'medications'], until);
+    await grantConsent(
+      call,
+      therapist,
+      clientId,
+      [psychiatrist.sub],
+      ['general', 'symptoms', 'medications', 'safety_plan'],
+      until,
+    );
     await grantConsent(
       call,
       therapist,
@@ -215,14 +230,37 @@ describe('FHIR R4 export', () => {
     expect(statuses[sent.wrong.messageId]).toBe('entered-in-error');
     expect(bundles.Communication).toHaveLength(7);
     expect(bundles.AuditEvent.length).toBeGreaterThan(10);
+    // The safety plan as it stands: a new plan holds the 988 line, in the crisis step.
+    expect(bundles.CarePlan).toEqual([
+      expect.objectContaining({
+        id: clientId,
+        status: 'active',
+        intent: 'plan',
+        subject: patient,
+        meta: { versionId: '0' },
+        activity: [
+          {
+            detail: {
+              code: { coding: [expect.objectContaining({ code: 'crisis_contacts' })] },
+              status: 'in-progress',
+              description: expect.stringMatching(/^988 Suicide & Crisis Lifeline \(988\): Call or text 988/),
+            },
+          },
+        ],
+      }),
+    ]);
   });
 
   it('labels substance-use data for 42 CFR Part 2, and exports it only under a consent naming it', async () => {
-    // The care manager's consent names no symptoms: no Observations, as no measures.
+    // The care manager's consent names neither symptoms nor the safety plan: no Observations, no CarePlan.
     const manager = await exportAll(
       careManager,
-      TYPES.filter((type) => type !== 'Observation'),
+      TYPES.filter((type) => type !== 'Observation' && type !== 'CarePlan'),
     );
+    expect(await fhir(careManager, `CarePlan?patient=${clientId}`)).toMatchObject({
+      status: 404,
+      body: outcome('not_found', 'not-found'),
+    });
     expect(await fhir(careManager, `Observation?patient=${clientId}`)).toMatchObject({
       status: 404,
       body: outcome('not_found', 'not-found'),
@@ -265,7 +303,7 @@ describe('FHIR R4 export', () => {
   it('writes one fhir.export audit record per export', async () => {
     clock.advance(1_000);
     for (const type of TYPES) {
-      const expected = type === 'Observation' ? 404 : 200;
+      const expected = type === 'Observation' || type === 'CarePlan' ? 404 : 200;
       expect({ type, status: (await fhir(careManager, `${type}?patient=${clientId}`)).status }).toEqual({
         type,
         status: expected,
@@ -278,6 +316,7 @@ describe('FHIR R4 export', () => {
     )) as Json[];
     expect(records).toEqual([
       { action: 'fhir.export', type: 'AuditEvent', category: null },
+      { action: 'access.refused', type: null, category: 'safety_plan' },
       { action: 'fhir.export', type: 'Communication', category: 'substance_use' },
       { action: 'fhir.export', type: 'Consent', category: null },
       { action: 'fhir.export', type: 'MedicationStatement', category: 'substance_use' },
@@ -294,7 +333,9 @@ describe('FHIR R4 export', () => {
       `Observation?patient=${clientId}&_count=5`,
       `Observation?patient=${clientId}&patient=${clientId}`,
       `Patient?patient=${clientId}`,
-      `CarePlan?patient=${clientId}`,
+      'CarePlan?patient=not-a-uuid',
+      `CarePlan?patient=${clientId}&_count=1`,
+      `Appointment?patient=${clientId}`,
     ]) {
       const reply = await fhir(therapist, path);
       expect({ path, status: reply.status, contentType: reply.contentType }).toEqual({
@@ -302,7 +343,7 @@ describe('FHIR R4 export', () => {
         status: 400,
         contentType: 'application/fhir+json; charset=utf-8',
       });
-      expect(reply.body).toEqual(outcome('invalid', path.startsWith('CarePlan') ? 'not-supported' : 'invalid'));
+      expect(reply.body).toEqual(outcome('invalid', 'invalid'));
       expect(fhirErrors(reply.body as OperationOutcome)).toEqual([]);
     }
     expect((await fhir(therapist, 'Observation?patient=bad')).body.issue[0].expression).toEqual(['patient']);

@@ -47,6 +47,14 @@ export class FhirController {
     return this.fhir.auditEvents(auth, patientId(query));
   }
 
+  @Authenticated({ permission: 'safety_plan.read' })
+  @Get('CarePlan')
+  @Header('Content-Type', FHIR_JSON)
+  @ApiOkResponse({ ...BUNDLE, description: 'The safety plan as one CarePlan, one activity per item.' })
+  carePlans(@Auth() auth: AuthContext, @Query() query: FhirSearchQuery): Promise<Bundle> {
+    return this.fhir.carePlans(auth, patientId(query));
+  }
+
   @Authenticated({ permission: 'client.messages' })
   @Get('Communication')
   @Header('Content-Type', FHIR_JSON)
@@ -91,16 +99,7 @@ export class FhirController {
   @Authenticated({ permission: 'fhir.search' })
   @Get(':resourceType')
   @ApiBadRequestResponse({ description: 'Always: the export serves only ' + FHIR_RESOURCE_TYPES.join(', ') })
-  unsupported(@Param('resourceType') resourceType: string): never {
-    if (resourceType === 'CarePlan') {
-      throw new UnsupportedResourceType(
-        'CarePlan (the safety plan) is not exported yet: it comes with the shared safety plan',
-        'not-supported',
-      );
-    }
-    throw new UnsupportedResourceType(
-      `Not a resource type this export serves (${FHIR_RESOURCE_TYPES.join(', ')})`,
-      'invalid',
-    );
+  unsupported(@Param('resourceType') _resourceType: string): never {
+    throw new UnsupportedResourceType(`Not a resource type this export serves (${FHIR_RESOURCE_TYPES.join(', ')})`);
   }
 }

@@ -1,6 +1,7 @@
-import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiProduces,
@@ -9,15 +10,26 @@ import {
 } from '@nestjs/swagger';
 import { Auth, type AuthContext, Authenticated } from '@sharedcare/auth';
 import { Clock } from '@sharedcare/common';
-import { renderPlanHtml, SafetyPlanService } from '@sharedcare/safety-plan';
+import { renderPlanHtml, SafetyPlanService, SafetyPlanVersionsService } from '@sharedcare/safety-plan';
 import type { Response } from 'express';
 import { NoQuery } from '../care-record/care-record.dto.js';
 import { ClientIdParam } from '../clients/clients.dto.js';
 import {
+  mapNamedVersion,
+  mapNamedVersionPlan,
   mapPlanChanges,
+  mapPlanComparison,
   mapSafetyPlan,
+  NamedVersionParams,
+  NamedVersionPlanResponse,
+  NamedVersionRequest,
+  NamedVersionResponse,
+  NamedVersionsResponse,
   PlanChangesQuery,
   PlanChangesResponse,
+  PlanCompareQuery,
+  PlanComparisonResponse,
+  planPoint,
   SafetyPlanResponse,
 } from './safety-plan.dto.js';
 
@@ -40,6 +52,7 @@ function wantsHtml(accept: string | undefined): boolean {
 export class SafetyPlanController {
   constructor(
     private readonly safetyPlan: SafetyPlanService,
+    private readonly planVersions: SafetyPlanVersionsService,
     private readonly clock: Clock,
   ) {}
 
@@ -80,5 +93,60 @@ export class SafetyPlanController {
     @Query() query: PlanChangesQuery,
   ): Promise<PlanChangesResponse> {
     return mapPlanChanges(await this.safetyPlan.changes(auth, params.clientId, query));
+  }
+
+  @Authenticated({ permission: 'safety_plan.edit' })
+  @Post('named-versions')
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: NamedVersionResponse, description: 'The plan as it stands now, named.' })
+  @ApiBadRequestResponse({ description: '`invalid`: the label is empty or longer than 200 characters' })
+  async nameVersion(
+    @Auth() auth: AuthContext,
+    @Param() params: ClientIdParam,
+    @Body() body: NamedVersionRequest,
+  ): Promise<NamedVersionResponse> {
+    return mapNamedVersion(await this.planVersions.name(auth, params.clientId, body.label));
+  }
+
+  @Authenticated({ permission: 'safety_plan.read' })
+  @Get('named-versions')
+  @ApiOkResponse({ type: NamedVersionsResponse, description: 'The named versions, newest first.' })
+  async namedVersions(
+    @Auth() auth: AuthContext,
+    @Param() params: ClientIdParam,
+    @Query() _query: NoQuery,
+  ): Promise<NamedVersionsResponse> {
+    const list = await this.planVersions.list(auth, params.clientId);
+    return { clientId: list.clientId, versions: list.versions.map(mapNamedVersion) };
+  }
+
+  @Authenticated({ permission: 'safety_plan.read' })
+  @Get('named-versions/:versionId')
+  @ApiOkResponse({ type: NamedVersionPlanResponse, description: 'A named version with the plan as it was.' })
+  async namedVersion(
+    @Auth() auth: AuthContext,
+    @Param() params: NamedVersionParams,
+    @Query() _query: NoQuery,
+  ): Promise<NamedVersionPlanResponse> {
+    return mapNamedVersionPlan(await this.planVersions.read(auth, params.clientId, params.versionId));
+  }
+
+  @Authenticated({ permission: 'safety_plan.read' })
+  @Get('compare')
+  @ApiOkResponse({
+    type: PlanComparisonResponse,
+    description: 'Section by section: the items added, removed and changed between `from` and `to`.',
+  })
+  @ApiBadRequestResponse({
+    description: '`invalid`: `from` or `to` malformed, not a named version of this plan, or past the last change',
+  })
+  async compare(
+    @Auth() auth: AuthContext,
+    @Param() params: ClientIdParam,
+    @Query() query: PlanCompareQuery,
+  ): Promise<PlanComparisonResponse> {
+    return mapPlanComparison(
+      await this.planVersions.compare(auth, params.clientId, planPoint(query.from), planPoint(query.to)),
+    );
   }
 }
