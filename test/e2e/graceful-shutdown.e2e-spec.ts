@@ -148,9 +148,10 @@ function exitOf(service: RunningService): Promise<{ code: number | null; signal:
         headers,
         body: JSON.stringify(overRest),
       });
-      // One send's transaction waits for the lock; the other waits to go in the next group commit.
-      // Polled (there is no event for a lock wait): PostgreSQL's view of its sessions (inside a
-      // transaction a snapshot, hence the clear) and A's queue of sends, from its metrics.
+      // Each send's transaction waits for the lock, or, with every group-commit writer busy, the
+      // send waits to go in the next batch. Polled (there is no event for a lock wait): PostgreSQL's
+      // view of its sessions (inside a transaction a snapshot, hence the clear) and A's queue of
+      // sends, from its metrics.
       for (let inFlight = false; !inFlight;) {
         await lock.query('SELECT pg_stat_clear_snapshot()');
         const { rows } = await lock.query<{ waiting: number }>(
@@ -158,7 +159,7 @@ function exitOf(service: RunningService): Promise<{ code: number | null; signal:
           WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
         );
         const queued = valueOf((await scrape(a.metricsUrl)).samples, 'sharedcare_message_sends_waiting');
-        inFlight = rows[0].waiting === 1 && queued === 1;
+        inFlight = rows[0].waiting >= 1 && rows[0].waiting + queued === 2;
       }
 
       const stopping = logged(a, 'Consult service stopping');
