@@ -1,5 +1,6 @@
 import type { ClientDetail } from '@sharedcare/client';
 import type { ReactNode } from 'react';
+import { SafetyPlanTab } from './screens/safety-plan-tab';
 import { ThreadsTab } from './screens/threads-tab';
 
 export interface ClientTabProps {
@@ -14,4 +15,5 @@ export interface ClientTabProps {
  */
 export const CLIENT_TABS: { id: string; label: string; render: (props: ClientTabProps) => ReactNode }[] = [
   { id: 'threads', label: 'Consult threads', render: (props) => <ThreadsTab {...props} /> },
+  { id: 'safety-plan', label: 'Safety plan', render: (props) => <SafetyPlanTab {...props} /> },
 ];

@@ -1,0 +1,161 @@
+import { apiClient, authClient } from '@sharedcare/client';
+import type { Locator, Page } from 'playwright-core';
+import { DEMO_PASSWORD } from '../support/demo.js';
+import {
+  describeInBrowser,
+  expectAccessible,
+  launchBrowser,
+  screenshot,
+  signIn,
+  type TestBrowser,
+} from '../support/browser.js';
+import { type Platform, startPlatform } from '../support/services.js';
+
+const WARNING_SIGNS = 'Signs that a crisis may be starting';
+const COPING = 'Things I can do on my own to feel better';
+const SUPPORT = 'People I can ask for help';
+const CRISIS = 'Professionals and services to call in a crisis';
+
+/**
+ * User story 3 (issue 6) in two browsers against the real services: the therapist and the
+ * psychiatrist edit the client's safety plan at the same time, each sees the other's edits and
+ * where they are editing, and a fresh sign-in finds the plan as stored.
+ */
+describeInBrowser('the web client: the safety plan, story 3', () => {
+  let platform: Platform;
+  let browser: TestBrowser;
+  let therapist: Page;
+  let psychiatrist: Page;
+
+  beforeAll(async () => {
+    platform = await startPlatform();
+    browser = await launchBrowser();
+    therapist = await (await browser.person()).newPage();
+    psychiatrist = await (await browser.person()).newPage();
+    await Promise.all([
+      signIn(therapist, platform.gateway.url, 'therapist@demo.test'),
+      signIn(psychiatrist, platform.gateway.url, 'psychiatrist@demo.test'),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  const section = (page: Page, heading: string) =>
+    page.getByRole('region', { name: new RegExp(`^\\d\\. ${heading}$`) });
+  const saved = (page: Page) => page.getByRole('status').filter({ hasText: 'All changes saved' }).waitFor();
+
+  async function openPlan(page: Page): Promise<void> {
+    await page.getByRole('link', { name: 'Jordan Lee (demo)' }).click();
+    await page.getByRole('link', { name: 'Safety plan' }).click();
+    await page.getByRole('heading', { name: 'Safety plan', level: 2 }).waitFor();
+    await saved(page);
+  }
+
+  /** Waits until the field shows `value` (a value is not text content, so getByText cannot see it). */
+  async function shows(field: Locator, value: string): Promise<void> {
+    const handle = await field.elementHandle();
+    await field
+      .page()
+      .waitForFunction(([element, expected]) => (element as { value: string }).value === expected, [handle, value]);
+  }
+
+  /** The plan as the service stores it (through the typed client). */
+  async function stored() {
+    const tokens = await authClient({ baseUrl: platform.auth.url }).login('therapist@demo.test', DEMO_PASSWORD);
+    if (!('accessToken' in tokens)) throw new Error('demo account has MFA');
+    const api = apiClient({ baseUrl: platform.gateway.url, token: () => tokens.accessToken });
+    const client = (await api.clients()).clients[0];
+    return { api, clientId: client.clientId, plan: await api.safetyPlan(client.clientId) };
+  }
+
+  it('story 3: two clinicians edit the plan at once, each sees the other live, and it is stored', async () => {
+    await Promise.all([openPlan(therapist), openPlan(psychiatrist)]);
+
+    // The sections in order, with their help text; 988 listed and not removable.
+    const headings = await therapist.getByRole('heading', { level: 3 }).allTextContents();
+    expect(headings.slice(0, 7)).toEqual([
+      `1. ${WARNING_SIGNS}`,
+      `2. ${COPING}`,
+      '3. People and places that help me take my mind off things',
+      `4. ${SUPPORT}`,
+      `5. ${CRISIS}`,
+      '6. Keeping my surroundings safe',
+      '7. What matters most to me',
+    ]);
+    const crisis = section(therapist, CRISIS);
+    await crisis.getByText('988 Suicide & Crisis Lifeline').waitFor();
+    await crisis.getByText('Always on the plan; it cannot be changed or removed.').waitFor();
+    expect(await crisis.getByRole('button', { name: /^Remove/ }).count()).toBe(0);
+
+    // The therapist starts a warning sign: the psychiatrist sees where she is, then what she wrote.
+    await section(therapist, WARNING_SIGNS)
+      .getByRole('button', { name: `Add to ${WARNING_SIGNS}` })
+      .click();
+    const sign = section(therapist, WARNING_SIGNS).getByLabel(`Text, item 1 of ${WARNING_SIGNS}`);
+    await sign.fill('Not sleeping for two nights');
+    await section(psychiatrist, WARNING_SIGNS).getByText('Dana Reyes, LCSW editing this section').waitFor();
+    await shows(
+      section(psychiatrist, WARNING_SIGNS).getByLabel(`Text, item 1 of ${WARNING_SIGNS}`),
+      'Not sleeping for two nights',
+    );
+
+    // Both at once, in different sections.
+    const theirContact = section(psychiatrist, SUPPORT);
+    await Promise.all([
+      (async () => {
+        await section(therapist, COPING)
+          .getByRole('button', { name: `Add to ${COPING}` })
+          .click();
+        await section(therapist, COPING).getByLabel(`Text, item 1 of ${COPING}`).fill('Walk the dog around the park');
+      })(),
+      (async () => {
+        await theirContact.getByRole('button', { name: `Add to ${SUPPORT}` }).click();
+        await theirContact.getByLabel(`Name, item 1 of ${SUPPORT}`).fill('Alex (sister)');
+        await theirContact.getByLabel(`Phone, item 1 of ${SUPPORT}`).fill('555-0142');
+      })(),
+    ]);
+    await section(therapist, SUPPORT).getByText('Dr. Sam Okafor, MD editing this section').waitFor();
+    await shows(section(therapist, SUPPORT).getByLabel(`Name, item 1 of ${SUPPORT}`), 'Alex (sister)');
+    await shows(section(therapist, SUPPORT).getByLabel(`Phone, item 1 of ${SUPPORT}`), '555-0142');
+    await shows(section(psychiatrist, COPING).getByLabel(`Text, item 1 of ${COPING}`), 'Walk the dog around the park');
+    await Promise.all([saved(therapist), saved(psychiatrist)]);
+
+    // The change log names both.
+    const log = therapist.getByRole('table');
+    await log.getByRole('cell', { name: 'Dr. Sam Okafor, MD' }).first().waitFor();
+    await log.getByRole('cell', { name: 'You' }).first().waitFor();
+    await log.getByRole('cell', { name: SUPPORT }).first().waitFor();
+
+    await therapist.getByRole('heading', { name: 'Safety plan', level: 2 }).scrollIntoViewIfNeeded();
+    await expectAccessible(therapist);
+    await screenshot(therapist, 'safety-plan-editor', { docs: true });
+
+    // Stored: the service has both edits, and a fresh sign-in (a reload signs out) shows them.
+    const { plan } = await stored();
+    const items = (id: string) => plan.sections.find((s) => s.id === id)?.items;
+    expect(items('warning_signs')).toEqual([{ text: 'Not sleeping for two nights' }]);
+    expect(items('coping_strategies')).toEqual([{ text: 'Walk the dog around the park' }]);
+    expect(items('support_contacts')).toEqual([{ name: 'Alex (sister)', phone: '555-0142', text: '' }]);
+
+    await psychiatrist.reload();
+    await signIn(psychiatrist, platform.gateway.url, 'psychiatrist@demo.test');
+    await openPlan(psychiatrist);
+    await shows(
+      section(psychiatrist, WARNING_SIGNS).getByLabel(`Text, item 1 of ${WARNING_SIGNS}`),
+      'Not sleeping for two nights',
+    );
+    await shows(section(psychiatrist, SUPPORT).getByLabel(`Phone, item 1 of ${SUPPORT}`), '555-0142');
+  });
+
+  it('removes an item for everyone, from the keyboard', async () => {
+    const remove = section(therapist, COPING).getByRole('button', { name: `Remove item 1 of ${COPING}` });
+    await remove.focus();
+    await therapist.keyboard.press('Enter');
+    await section(psychiatrist, COPING).getByText('Nothing written here yet.').waitFor();
+    await saved(therapist);
+    const { plan } = await stored();
+    expect(plan.sections[1].items).toEqual([]);
+  });
+});
