@@ -131,7 +131,8 @@ export function apiClient(options: ClientOptions) {
     measures: (clientId: string) => get<Measures>(`/clients/${id(clientId)}/measures`),
     safetyPlan: (clientId: string) => get<SafetyPlanView>(`/clients/${id(clientId)}/safety-plan`),
     safetyPlanVersions: (clientId: string) => get<SafetyPlanChanges>(`/clients/${id(clientId)}/safety-plan/versions`),
-    accessReport: (clientId: string) => get<AccessReport>(`/clients/${id(clientId)}/access-report`),
+    accessReport: (clientId: string, before?: number) =>
+      get<AccessReport>(`/clients/${id(clientId)}/access-report${query({ before })}`),
   };
 }
 export type ApiClient = ReturnType<typeof apiClient>;

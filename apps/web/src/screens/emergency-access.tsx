@@ -1,0 +1,75 @@
+import { EMERGENCY_ACCESS_MINUTES, EMERGENCY_REASON_MIN_LENGTH } from '@sharedcare/client';
+import { type FormEvent, useState } from 'react';
+import { describeError, useApp } from '../context';
+import { Dialog } from '../record/dialog';
+
+/**
+ * Break the glass: a clinician of the organisation without access to a client opens read-only
+ * access for 60 minutes, giving a reason; it is audited as high severity and the care team is told.
+ */
+export function EmergencyAccess({ clientId, onOpened }: { clientId: string; onOpened: () => void }) {
+  const { api } = useApp();
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.emergencyAccess(clientId, String(new FormData(event.currentTarget).get('reason')).trim());
+      setOpen(false);
+      onOpened();
+    } catch (failure) {
+      setError(describeError(failure));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="card emergency">
+      <h2>Emergency access</h2>
+      <p>
+        If this client is in danger and you need their record now, you can open it read-only for{' '}
+        {EMERGENCY_ACCESS_MINUTES} minutes. Your reason is recorded, audited as an emergency access and shown to the
+        client’s care team.
+      </p>
+      <button type="button" className="danger" onClick={() => setOpen(true)}>
+        Break the glass…
+      </button>
+      {open && (
+        <Dialog title="Open emergency access" onCancel={() => setOpen(false)}>
+          <form onSubmit={(event) => void submit(event)}>
+            <p id="emergency-terms">
+              Read-only, for {EMERGENCY_ACCESS_MINUTES} minutes. The care team is told who opened it and why.
+            </p>
+            <label htmlFor="emergency-reason">Reason (at least {EMERGENCY_REASON_MIN_LENGTH} characters)</label>
+            <textarea
+              id="emergency-reason"
+              name="reason"
+              required
+              minLength={EMERGENCY_REASON_MIN_LENGTH}
+              maxLength={1000}
+              rows={3}
+              aria-describedby="emergency-terms"
+            />
+            {error && (
+              <p role="alert" className="error">
+                {error}
+              </p>
+            )}
+            <div className="row">
+              <button type="submit" className="danger" disabled={busy}>
+                Open emergency access
+              </button>
+              <button type="button" onClick={() => setOpen(false)}>
+                Cancel
+              </button>
+            </div>
+          </form>
+        </Dialog>
+      )}
+    </div>
+  );
+}
