@@ -158,4 +158,41 @@ describeInBrowser('the web client: the safety plan, story 3', () => {
     const { plan } = await stored();
     expect(plan.sections[1].items).toEqual([]);
   });
+
+  it('keeps an edit made offline on the page, says it is not saved, and saves it when the connection returns', async () => {
+    const MATTERS = 'What matters most to me';
+    await therapist.context().setOffline(true);
+    await therapist
+      .getByRole('status')
+      .filter({ hasText: /^Offline: your changes are kept/ })
+      .waitFor();
+    await section(therapist, MATTERS)
+      .getByRole('button', { name: `Add to ${MATTERS}` })
+      .click();
+    await section(therapist, MATTERS).getByLabel(`Text, item 1 of ${MATTERS}`).fill('My daughter’s graduation in June');
+    await therapist
+      .getByRole('status')
+      .filter({ hasText: /^Offline: your changes are kept/ })
+      .waitFor();
+    expect((await stored()).plan.sections[6].items).toEqual([]);
+
+    await therapist.context().setOffline(false);
+    await saved(therapist);
+    expect((await stored()).plan.sections[6].items).toEqual([{ text: 'My daughter’s graduation in June' }]);
+    await shows(
+      section(psychiatrist, MATTERS).getByLabel(`Text, item 1 of ${MATTERS}`),
+      'My daughter’s graduation in June',
+    );
+  });
+
+  it('opens the printable page for the client', async () => {
+    const [printable] = await Promise.all([
+      therapist.context().waitForEvent('page'),
+      therapist.getByRole('button', { name: 'Printable page for the client' }).click(),
+    ]);
+    await printable.getByRole('heading', { name: 'My safety plan', level: 1 }).waitFor();
+    await printable.getByText('Not sleeping for two nights').waitFor();
+    await printable.getByText(/988 Suicide & Crisis Lifeline/).waitFor();
+    await printable.close();
+  });
 });

@@ -1,13 +1,12 @@
-import type { ConsentCategory } from './consent-vocabulary.js';
-import type { Instrument, MedicationAction } from './message-vocabulary.js';
-
 // The care record, the safety plan's change log and the access report, as the REST routes answer
-// them (README: The care record; The safety plan; Who sees what).
+// them (README: The care record; The safety plan; Who sees what). Enumerations are typed as the
+// service's DTOs declare them (string), with their values named here.
 
 export interface MedicationChange {
   messageId: string;
   threadId: string;
-  action: MedicationAction;
+  /** A MedicationAction. */
+  action: string;
   dose: { value: number; unit: string } | null;
   frequency: string | null;
   route: string | null;
@@ -16,21 +15,24 @@ export interface MedicationChange {
   monitoring: string | null;
   changedBy: string;
   recordedAt: string;
-  category: ConsentCategory;
+  /** A ConsentCategory. */
+  category: string;
   amended: boolean;
   originalMessageId: string;
 }
 export interface Medication {
   name: string;
   rxnormCode: string | null;
-  status: 'active' | 'stopped' | 'on_hold';
+  /** active, stopped or on_hold. */
+  status: string;
   dose: { value: number; unit: string } | null;
   frequency: string | null;
   route: string | null;
   statusSince: string;
   lastChange: MedicationChange;
   history: MedicationChange[];
-  categories: ConsentCategory[];
+  /** ConsentCategory values. */
+  categories: string[];
 }
 export interface MedicationList {
   clientId: string;
@@ -42,25 +44,29 @@ export interface MeasurePoint {
   messageId: string;
   index: number;
   threadId: string;
-  instrument: Instrument;
+  /** An Instrument. */
+  instrument: string;
   score: number;
   items: number[] | null;
   observedAt: string;
   recordedBy: string;
   recordedAt: string;
-  category: ConsentCategory;
+  /** A ConsentCategory. */
+  category: string;
   amended: boolean;
-  flags: ('severe' | 'safety')[];
+  /** PHQ-9: `severe` (20 or more), `safety` (item 9 above 0). */
+  flags: string[];
 }
 export interface Measures {
   clientId: string;
-  series: { instrument: Instrument; points: MeasurePoint[] }[];
+  series: { instrument: string; points: MeasurePoint[] }[];
   phq9: {
     baseline: MeasurePoint;
     latest: MeasurePoint;
     windowStart: string;
     windowEnd: string;
-    response: 'too_early' | 'awaiting_measure' | 'response' | 'remission' | 'not_improving' | 'missed';
+    /** too_early, awaiting_measure, response, remission, not_improving or missed. */
+    response: string;
     evaluated: MeasurePoint | null;
     flags: { severe: boolean; safety: boolean | null; notImproving: boolean };
   } | null;
@@ -90,7 +96,8 @@ export interface AccessReportEntry {
   resourceType: string;
   resourceId: string;
   category: string | null;
-  outcome: 'success' | 'refused' | 'failure';
+  /** success, refused or failure. */
+  outcome: string;
 }
 export interface AccessReport {
   /** Newest first. */
