@@ -15,6 +15,15 @@ function problems(env: NodeJS.ProcessEnv): string[] {
   return [];
 }
 
+/** Everything production requires, valid. */
+const production = () => ({
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://db/gateway',
+  ALLOWED_ORIGINS: 'https://app.example.org',
+  GATEWAY_MASTER_KEY: randomBytes(32).toString('base64'),
+  INTERNAL_API_KEY: randomBytes(32).toString('base64'),
+});
+
 describe('readGatewayConfig', () => {
   let dataDir: string;
   beforeEach(() => {
@@ -204,15 +213,7 @@ describe('readGatewayConfig', () => {
     ]);
     // Production never falls back to a key file.
     expect(() => statSync(join(dataDir, 'gateway', 'master.key'))).toThrow();
-    expect(
-      problems({
-        NODE_ENV: 'production',
-        DATABASE_URL: 'postgres://db/gateway',
-        ALLOWED_ORIGINS: 'https://app.example.org',
-        GATEWAY_MASTER_KEY: randomBytes(32).toString('base64'),
-        INTERNAL_API_KEY: randomBytes(32).toString('base64'),
-      }),
-    ).toEqual([]);
+    expect(problems(production())).toEqual([]);
   });
 
   it('serves the web client in demo mode only, with the page’s own origin allowed, and never in production', () => {
@@ -224,16 +225,9 @@ describe('readGatewayConfig', () => {
       readGatewayConfig({ DATA_DIR: dataDir, DEMO: 'false', SERVE_WEB_CLIENT: 'true', WEB_CLIENT_DIR: '/srv/web' })
         .webClient,
     ).toEqual({ dir: '/srv/web', authUrl: 'http://127.0.0.1:3001' });
-    expect(
-      problems({
-        NODE_ENV: 'production',
-        DATABASE_URL: 'postgres://db/gateway',
-        ALLOWED_ORIGINS: 'https://app.example.org',
-        GATEWAY_MASTER_KEY: randomBytes(32).toString('base64'),
-        INTERNAL_API_KEY: randomBytes(32).toString('base64'),
-        SERVE_WEB_CLIENT: 'true',
-      }),
-    ).toEqual(['SERVE_WEB_CLIENT is for demos: in production nginx serves the web client']);
+    expect(problems({ ...production(), SERVE_WEB_CLIENT: 'true' })).toEqual([
+      'SERVE_WEB_CLIENT is for demos: in production nginx serves the web client',
+    ]);
   });
 
   it('migrates at boot unless MIGRATE_AT_BOOT is false, and refuses another value', () => {
