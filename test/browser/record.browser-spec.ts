@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type ApiClient, apiClient, authClient } from '@sharedcare/client';
+import type { ApiClient } from '@sharedcare/client';
 import type { Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../support/demo.js';
 import {
+  demoApi,
   describeInBrowser,
   expectAccessible,
   launchBrowser,
@@ -26,11 +26,7 @@ describeInBrowser('the web client: measures, consents, emergency access and the 
   let clientId: string;
   let therapistApi: ApiClient;
 
-  async function login(email: string): Promise<ApiClient> {
-    const tokens = await authClient({ baseUrl: platform.auth.url }).login(email, DEMO_PASSWORD);
-    if (!('accessToken' in tokens)) throw new Error('demo account has MFA');
-    return apiClient({ baseUrl: platform.gateway.url, token: () => tokens.accessToken });
-  }
+  const login = (email: string) => demoApi(platform, email);
 
   beforeAll(async () => {
     platform = await startPlatform();

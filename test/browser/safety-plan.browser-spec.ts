@@ -1,11 +1,11 @@
-import { apiClient, authClient } from '@sharedcare/client';
 import type { Locator, Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../support/demo.js';
 import {
+  demoApi,
   describeInBrowser,
   expectAccessible,
   launchBrowser,
   screenshot,
+  signedInClinicians,
   signIn,
   type TestBrowser,
 } from '../support/browser.js';
@@ -30,12 +30,7 @@ describeInBrowser('the web client: the safety plan, story 3', () => {
   beforeAll(async () => {
     platform = await startPlatform();
     browser = await launchBrowser();
-    therapist = await (await browser.person()).newPage();
-    psychiatrist = await (await browser.person()).newPage();
-    await Promise.all([
-      signIn(therapist, platform.gateway.url, 'therapist@demo.test'),
-      signIn(psychiatrist, platform.gateway.url, 'psychiatrist@demo.test'),
-    ]);
+    ({ therapist, psychiatrist } = await signedInClinicians(browser, platform.gateway.url));
   });
   afterAll(async () => {
     await browser?.close();
@@ -63,9 +58,7 @@ describeInBrowser('the web client: the safety plan, story 3', () => {
 
   /** The plan as the service stores it (through the typed client). */
   async function stored() {
-    const tokens = await authClient({ baseUrl: platform.auth.url }).login('therapist@demo.test', DEMO_PASSWORD);
-    if (!('accessToken' in tokens)) throw new Error('demo account has MFA');
-    const api = apiClient({ baseUrl: platform.gateway.url, token: () => tokens.accessToken });
+    const api = await demoApi(platform, 'therapist@demo.test');
     const client = (await api.clients()).clients[0];
     return { api, clientId: client.clientId, plan: await api.safetyPlan(client.clientId) };
   }

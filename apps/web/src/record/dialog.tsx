@@ -1,4 +1,5 @@
-import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { describeError } from '../context';
 
 /**
  * A modal dialog on the native <dialog> element: it keeps focus inside, Escape cancels, the page
@@ -30,4 +31,24 @@ export function Dialog({ title, children, onCancel }: { title: string; children:
       {children}
     </dialog>
   );
+}
+
+/** A dialog's form: busy while `action` runs, and its failure shown (the dialog stays open). */
+export function useSubmit(action: (data: FormData) => Promise<void>) {
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    setBusy(true);
+    setError(undefined);
+    action(data).then(
+      () => setBusy(false),
+      (failure: unknown) => {
+        setError(describeError(failure));
+        setBusy(false);
+      },
+    );
+  };
+  return { error, busy, onSubmit };
 }

@@ -10,7 +10,7 @@ import { type FormEvent, useRef, useState } from 'react';
 import type { ClientTabProps } from '../client-tabs';
 import { describeError, useApp, useLoad, useProviderName } from '../context';
 import { formatDate, formatDateTime, humanise } from '../format';
-import { Dialog } from '../record/dialog';
+import { Dialog, useSubmit } from '../record/dialog';
 
 /** A consent lasts at most five years (42 CFR 2.31; the service refuses longer). */
 const MAX_YEARS = 5;
@@ -139,27 +139,17 @@ export function ConsentsTab({ client }: ClientTabProps) {
 function RevokeDialog({ consent, onClose }: { consent: Consent; onClose: (done: boolean) => void }) {
   const { api } = useApp();
   const name = useProviderName();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api.revokeConsent(consent.consentId, String(new FormData(event.currentTarget).get('reason')).trim());
-      onClose(true);
-    } catch (failure) {
-      setError(describeError(failure));
-      setBusy(false);
-    }
-  }
+  const { error, busy, onSubmit } = useSubmit(async (data) => {
+    await api.revokeConsent(consent.consentId, String(data.get('reason')).trim());
+    onClose(true);
+  });
   return (
     <Dialog title="Revoke consent" onCancel={() => onClose(false)}>
       <p>
         {consent.recipientIds.map(name).join(', ')} will lose access to this client’s{' '}
         {consent.categories.map(humanise).join(', ').toLowerCase()} information at once, on every open page.
       </p>
-      <form onSubmit={(event) => void submit(event)}>
+      <form onSubmit={onSubmit}>
         <label htmlFor="revoke-reason">Reason for revoking</label>
         <textarea id="revoke-reason" name="reason" required maxLength={500} rows={3} />
         {error && (

@@ -1,7 +1,7 @@
 import { EMERGENCY_ACCESS_MINUTES, EMERGENCY_REASON_MIN_LENGTH } from '@sharedcare/client';
-import { type FormEvent, useState } from 'react';
-import { describeError, useApp } from '../context';
-import { Dialog } from '../record/dialog';
+import { useState } from 'react';
+import { useApp } from '../context';
+import { Dialog, useSubmit } from '../record/dialog';
 
 /**
  * Break the glass: a clinician of the organisation without access to a client opens read-only
@@ -10,22 +10,11 @@ import { Dialog } from '../record/dialog';
 export function EmergencyAccess({ clientId, onOpened }: { clientId: string; onOpened: () => void }) {
   const { api } = useApp();
   const [open, setOpen] = useState(false);
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api.emergencyAccess(clientId, String(new FormData(event.currentTarget).get('reason')).trim());
-      setOpen(false);
-      onOpened();
-    } catch (failure) {
-      setError(describeError(failure));
-      setBusy(false);
-    }
-  }
+  const { error, busy, onSubmit } = useSubmit(async (data) => {
+    await api.emergencyAccess(clientId, String(data.get('reason')).trim());
+    setOpen(false);
+    onOpened();
+  });
 
   return (
     <div className="card emergency">
@@ -40,7 +29,7 @@ export function EmergencyAccess({ clientId, onOpened }: { clientId: string; onOp
       </button>
       {open && (
         <Dialog title="Open emergency access" onCancel={() => setOpen(false)}>
-          <form onSubmit={(event) => void submit(event)}>
+          <form onSubmit={onSubmit}>
             <p id="emergency-terms">
               Read-only, for {EMERGENCY_ACCESS_MINUTES} minutes. The care team is told who opened it and why.
             </p>
