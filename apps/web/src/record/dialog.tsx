@@ -2,12 +2,27 @@ import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } fr
 import { describeError } from '../context';
 
 /**
- * A modal dialog on the native <dialog> element: it keeps focus inside, Escape cancels, the page
- * behind is inert, and focus goes back to where it was when it closes.
+ * A modal form on the native <dialog> element: it keeps focus inside, Escape cancels, the page
+ * behind is inert, and focus goes back to where it was when it closes. While `action` runs the
+ * submit button is disabled; if it fails, the dialog stays open and says why.
  */
-export function Dialog({ title, children, onCancel }: { title: string; children: ReactNode; onCancel: () => void }) {
+export function FormDialog({
+  title,
+  children,
+  submitLabel,
+  action,
+  onCancel,
+}: {
+  title: string;
+  children: ReactNode;
+  submitLabel: string;
+  action: (data: FormData) => Promise<void>;
+  onCancel: () => void;
+}) {
   const dialog = useRef<HTMLDialogElement>(null);
   const titleId = useId();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
   useEffect(() => {
     const element = dialog.current;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
@@ -17,27 +32,8 @@ export function Dialog({ title, children, onCancel }: { title: string; children:
       opener?.focus();
     };
   }, []);
-  return (
-    <dialog
-      ref={dialog}
-      className="dialog record-dialog"
-      aria-labelledby={titleId}
-      onCancel={(event) => {
-        event.preventDefault();
-        onCancel();
-      }}
-    >
-      <h2 id={titleId}>{title}</h2>
-      {children}
-    </dialog>
-  );
-}
 
-/** A dialog's form: busy while `action` runs, and its failure shown (the dialog stays open). */
-export function useSubmit(action: (data: FormData) => Promise<void>) {
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const data = new FormData(event.currentTarget);
     setBusy(true);
@@ -50,5 +46,34 @@ export function useSubmit(action: (data: FormData) => Promise<void>) {
       },
     );
   };
-  return { error, busy, onSubmit };
+
+  return (
+    <dialog
+      ref={dialog}
+      className="dialog record-dialog"
+      aria-labelledby={titleId}
+      onCancel={(event) => {
+        event.preventDefault();
+        onCancel();
+      }}
+    >
+      <h2 id={titleId}>{title}</h2>
+      <form onSubmit={submit}>
+        {children}
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+        <div className="row">
+          <button type="submit" className="danger" disabled={busy}>
+            {submitLabel}
+          </button>
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
 }

@@ -10,7 +10,7 @@ import { type FormEvent, useRef, useState } from 'react';
 import type { ClientTabProps } from '../client-tabs';
 import { describeError, useApp, useLoad, useProviderName } from '../context';
 import { formatDate, formatDateTime, humanise } from '../format';
-import { Dialog, useSubmit } from '../record/dialog';
+import { FormDialog } from '../record/dialog';
 
 /** A consent lasts at most five years (42 CFR 2.31; the service refuses longer). */
 const MAX_YEARS = 5;
@@ -139,34 +139,23 @@ export function ConsentsTab({ client }: ClientTabProps) {
 function RevokeDialog({ consent, onClose }: { consent: Consent; onClose: (done: boolean) => void }) {
   const { api } = useApp();
   const name = useProviderName();
-  const { error, busy, onSubmit } = useSubmit(async (data) => {
-    await api.revokeConsent(consent.consentId, String(data.get('reason')).trim());
-    onClose(true);
-  });
   return (
-    <Dialog title="Revoke consent" onCancel={() => onClose(false)}>
+    <FormDialog
+      title="Revoke consent"
+      submitLabel="Revoke consent"
+      onCancel={() => onClose(false)}
+      action={async (data) => {
+        await api.revokeConsent(consent.consentId, String(data.get('reason')).trim());
+        onClose(true);
+      }}
+    >
       <p>
         {consent.recipientIds.map(name).join(', ')} will lose access to this client’s{' '}
         {consent.categories.map(humanise).join(', ').toLowerCase()} information at once, on every open page.
       </p>
-      <form onSubmit={onSubmit}>
-        <label htmlFor="revoke-reason">Reason for revoking</label>
-        <textarea id="revoke-reason" name="reason" required maxLength={500} rows={3} />
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
-        <div className="row">
-          <button type="submit" className="danger" disabled={busy}>
-            Revoke consent
-          </button>
-          <button type="button" onClick={() => onClose(false)}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </Dialog>
+      <label htmlFor="revoke-reason">Reason for revoking</label>
+      <textarea id="revoke-reason" name="reason" required maxLength={500} rows={3} />
+    </FormDialog>
   );
 }
 

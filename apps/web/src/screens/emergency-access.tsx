@@ -1,7 +1,7 @@
 import { EMERGENCY_ACCESS_MINUTES, EMERGENCY_REASON_MIN_LENGTH } from '@sharedcare/client';
 import { useState } from 'react';
 import { useApp } from '../context';
-import { Dialog, useSubmit } from '../record/dialog';
+import { FormDialog } from '../record/dialog';
 
 /**
  * Break the glass: a clinician of the organisation without access to a client opens read-only
@@ -10,12 +10,6 @@ import { Dialog, useSubmit } from '../record/dialog';
 export function EmergencyAccess({ clientId, onOpened }: { clientId: string; onOpened: () => void }) {
   const { api } = useApp();
   const [open, setOpen] = useState(false);
-  const { error, busy, onSubmit } = useSubmit(async (data) => {
-    await api.emergencyAccess(clientId, String(data.get('reason')).trim());
-    setOpen(false);
-    onOpened();
-  });
-
   return (
     <div className="card emergency">
       <h2>Emergency access</h2>
@@ -28,36 +22,30 @@ export function EmergencyAccess({ clientId, onOpened }: { clientId: string; onOp
         Break the glass…
       </button>
       {open && (
-        <Dialog title="Open emergency access" onCancel={() => setOpen(false)}>
-          <form onSubmit={onSubmit}>
-            <p id="emergency-terms">
-              Read-only, for {EMERGENCY_ACCESS_MINUTES} minutes. The care team is told who opened it and why.
-            </p>
-            <label htmlFor="emergency-reason">Reason (at least {EMERGENCY_REASON_MIN_LENGTH} characters)</label>
-            <textarea
-              id="emergency-reason"
-              name="reason"
-              required
-              minLength={EMERGENCY_REASON_MIN_LENGTH}
-              maxLength={1000}
-              rows={3}
-              aria-describedby="emergency-terms"
-            />
-            {error && (
-              <p role="alert" className="error">
-                {error}
-              </p>
-            )}
-            <div className="row">
-              <button type="submit" className="danger" disabled={busy}>
-                Open emergency access
-              </button>
-              <button type="button" onClick={() => setOpen(false)}>
-                Cancel
-              </button>
-            </div>
-          </form>
-        </Dialog>
+        <FormDialog
+          title="Open emergency access"
+          submitLabel="Open emergency access"
+          onCancel={() => setOpen(false)}
+          action={async (data) => {
+            await api.emergencyAccess(clientId, String(data.get('reason')).trim());
+            setOpen(false);
+            onOpened();
+          }}
+        >
+          <p id="emergency-terms">
+            Read-only, for {EMERGENCY_ACCESS_MINUTES} minutes. The care team is told who opened it and why.
+          </p>
+          <label htmlFor="emergency-reason">Reason (at least {EMERGENCY_REASON_MIN_LENGTH} characters)</label>
+          <textarea
+            id="emergency-reason"
+            name="reason"
+            required
+            minLength={EMERGENCY_REASON_MIN_LENGTH}
+            maxLength={1000}
+            rows={3}
+            aria-describedby="emergency-terms"
+          />
+        </FormDialog>
       )}
     </div>
   );
