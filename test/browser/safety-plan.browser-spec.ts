@@ -152,6 +152,30 @@ describeInBrowser('the web client: the safety plan, story 3', () => {
     expect(plan.sections[1].items).toEqual([]);
   });
 
+  it('shows long typing to the others as it goes, not only when it pauses', async () => {
+    const SAFE = 'Keeping my surroundings safe';
+    const text = 'Medicines locked away by his partner';
+    await section(psychiatrist, SAFE)
+      .getByRole('button', { name: `Add to ${SAFE}` })
+      .click();
+    const field = section(therapist, SAFE).getByLabel(`Text, item 1 of ${SAFE}`);
+    await field.waitFor();
+    const handle = await field.elementHandle();
+    // A key every 150 ms never pauses long enough (0.4 s) to send; the 2 s cap sends it anyway.
+    const typing = section(psychiatrist, SAFE)
+      .getByLabel(`Text, item 1 of ${SAFE}`)
+      .pressSequentially(text, { delay: 150 });
+    await therapist.waitForFunction(
+      ([element, whole]) => {
+        const value = (element as { value: string }).value;
+        return value.length > 0 && value.length < whole.length && whole.startsWith(value);
+      },
+      [handle, text] as const,
+    );
+    await typing;
+    await shows(field, text);
+  });
+
   it('keeps an edit made offline on the page, says it is not saved, and saves it when the connection returns', async () => {
     const MATTERS = 'What matters most to me';
     await therapist.context().setOffline(true);

@@ -13,8 +13,10 @@ interface EditorState {
 export type PlanItemMap = Y.Map<string>;
 export type PlanSections = Y.Map<Y.Array<PlanItemMap>>;
 
-/** Local edits are sent together once typing pauses this long: one stored change per burst. */
+/** Local edits are sent together once typing pauses this long: one stored change per burst... */
 const FLUSH_MS = 400;
+/** ...or at the latest this long after the first of them, so the others see long typing as it goes. */
+const FLUSH_MAX_WAIT_MS = 2_000;
 /** After `rate_limited`, the next try waits this long. */
 const RATE_LIMITED_RETRY_MS = 3_000;
 const LOCAL = 'local';
@@ -46,6 +48,8 @@ export class PlanSync {
   private inFlight = false;
   private joined = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the oldest edit not yet sent was made. */
+  private waitingSince: number | undefined;
   /** Awareness client id → the provider the service said sent it. */
   private readonly providerOf = new Map<number, string>();
   private readonly listeners = new Set<() => void>();
@@ -126,8 +130,11 @@ export class PlanSync {
       if (origin === LOCAL) {
         this.unsent.push(update);
         this.setStatus(this.socket.connected && this.joined ? 'saving' : 'offline');
+        const now = Date.now();
+        this.waitingSince ??= now;
         clearTimeout(this.timer);
-        this.timer = setTimeout(() => void this.flush(), FLUSH_MS);
+        const due = Math.min(now + FLUSH_MS, this.waitingSince + FLUSH_MAX_WAIT_MS);
+        this.timer = setTimeout(() => void this.flush(), due - now);
       }
       this.changed();
     });
@@ -195,6 +202,7 @@ export class PlanSync {
     if (this.inFlight || this.unsent.length === 0 || !this.joined || !this.socket.connected) return;
     const update = Y.mergeUpdates(this.unsent);
     this.unsent = [];
+    this.waitingSince = undefined;
     this.inFlight = true;
     this.setStatus('saving');
     try {
