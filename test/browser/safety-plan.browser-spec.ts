@@ -212,4 +212,24 @@ describeInBrowser('the web client: the safety plan, story 3', () => {
     await printable.getByText(/988 Suicide & Crisis Lifeline/).waitFor();
     await printable.close();
   });
+
+  it('tells the psychiatrist at once when the consent is revoked, and takes no more edits', async () => {
+    const { api, clientId } = await stored();
+    const consent = (await api.consents(clientId)).consents.find((candidate) => candidate.status === 'active')!;
+    await api.revokeConsent(consent.consentId, 'Client withdrew consent at today’s session.');
+
+    await psychiatrist
+      .getByRole('alert')
+      .filter({ hasText: 'Your access to this client’s plan has ended: changes made here are not saved.' })
+      .waitFor();
+    await psychiatrist.getByRole('status').filter({ hasText: 'Changes are not being saved' }).waitFor();
+    const field = section(psychiatrist, WARNING_SIGNS).getByLabel(`Text, item 1 of ${WARNING_SIGNS}`);
+    expect(await field.isEditable()).toBe(false);
+    expect(
+      await section(psychiatrist, WARNING_SIGNS)
+        .getByRole('button', { name: `Add to ${WARNING_SIGNS}` })
+        .isDisabled(),
+    ).toBe(true);
+    await expectAccessible(psychiatrist);
+  });
 });

@@ -20,6 +20,7 @@ const FLUSH_MAX_WAIT_MS = 2_000;
 /** After `rate_limited`, the next try waits this long. */
 const RATE_LIMITED_RETRY_MS = 3_000;
 const LOCAL = 'local';
+const ACCESS_ENDED = 'Your access to this client’s plan has ended: changes made here are not saved.';
 
 const toBase64 = (bytes: Uint8Array): string => {
   let text = '';
@@ -78,6 +79,7 @@ export class PlanSync {
     this.socket.on('disconnect', this.onDisconnect);
     this.socket.on('safetyPlan.update', this.onRemoteUpdate);
     this.socket.on('safetyPlan.awareness', this.onRemoteAwareness);
+    this.socket.on('access.revoked', this.onRevoked);
     if (this.socket.connected) void this.join();
     else this.setStatus('offline');
   }
@@ -92,6 +94,7 @@ export class PlanSync {
     this.socket.off('disconnect', this.onDisconnect);
     this.socket.off('safetyPlan.update', this.onRemoteUpdate);
     this.socket.off('safetyPlan.awareness', this.onRemoteAwareness);
+    this.socket.off('access.revoked', this.onRevoked);
     this.awareness.destroy();
     this.doc.destroy();
   }
@@ -164,6 +167,14 @@ export class PlanSync {
     this.setStatus('offline');
   };
 
+  /** The client's consent ended (revoked or lapsed): the service no longer takes this editor's changes. */
+  private onRevoked = (event: { clientId: string }): void => {
+    if (event.clientId !== this.clientId) return;
+    const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
+    removeAwarenessStates(this.awareness, others, 'revoked');
+    this.close(ACCESS_ENDED);
+  };
+
   private onRemoteUpdate = (event: { clientId: string; update: string }): void => {
     if (event.clientId !== this.clientId || !this.joined) return;
     Y.applyUpdate(this.doc, fromBase64(event.update), 'remote');
@@ -229,7 +240,7 @@ export class PlanSync {
         this.unsent.unshift(update);
         this.timer = setTimeout(() => void this.flush(), RATE_LIMITED_RETRY_MS);
       } else if (failure instanceof EventError) {
-        this.close(failure.message);
+        this.close(failure.code === 'not_found' ? ACCESS_ENDED : failure.message);
       } else {
         // No answer: kept, and sent as a difference after the next join.
         this.unsent.unshift(update);

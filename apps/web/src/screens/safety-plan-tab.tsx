@@ -14,7 +14,7 @@ const STATUS_TEXT: Record<PlanStatus, string> = {
   saved: 'All changes saved',
   saving: 'Saving…',
   offline: 'Offline: your changes are kept on this page and saved when the connection returns',
-  closed: 'The plan is closed',
+  closed: 'Changes are not being saved',
 };
 
 /** Stable React keys for the plan's items (Y.Maps have no id of their own). */
@@ -34,10 +34,12 @@ export function SafetyPlanTab({ client }: ClientTabProps) {
   const { live } = useApp();
   const socket = live.socket;
   if (!socket) return <p role="alert">Not connected to the service.</p>;
-  return <PlanEditor key={client.clientId} socket={socket} clientId={client.clientId} />;
+  // Emergency access is read-only; admins never see the plan (the service refuses them).
+  const readOnly = client.access === 'emergency' || client.access === 'admin';
+  return <PlanEditor key={client.clientId} socket={socket} clientId={client.clientId} readOnly={readOnly} />;
 }
 
-function PlanEditor({ socket, clientId }: { socket: ConsultSocket; clientId: string }) {
+function PlanEditor({ socket, clientId, readOnly }: { socket: ConsultSocket; clientId: string; readOnly: boolean }) {
   const [sync] = useState(() => new PlanSync(socket, clientId));
   useEffect(() => {
     sync.start();
@@ -56,6 +58,7 @@ function PlanEditor({ socket, clientId }: { socket: ConsultSocket; clientId: str
   const editors = sync.editors();
   const sections = sync.sections;
   const ready = sections.size > 0;
+  const locked = readOnly || sync.status === 'closed';
 
   function add(section: PlanSection) {
     const item: PlanItemMap = new Y.Map(
@@ -88,6 +91,7 @@ function PlanEditor({ socket, clientId }: { socket: ConsultSocket; clientId: str
         {STATUS_TEXT[sync.status]}
         {editors.length > 0 && ` · Here now: ${editors.map((editor) => name(editor.providerId)).join(', ')}`}
       </p>
+      {readOnly && <p>Your access is read-only: you can read the plan but not change it.</p>}
       {sync.problem && (
         <p role="alert" className="error">
           {sync.problem}
@@ -139,16 +143,12 @@ function PlanEditor({ socket, clientId }: { socket: ConsultSocket; clientId: str
                       position={position + 1}
                       onChange={(field, value) => sync.edit(() => item.set(field, value))}
                       onRemove={() => remove(section, item)}
+                      locked={locked}
                     />
                   ),
                 )}
               </ol>
-              <button
-                type="button"
-                id={`add-${section.id}`}
-                onClick={() => add(section)}
-                disabled={full || sync.status === 'closed'}
-              >
+              <button type="button" id={`add-${section.id}`} onClick={() => add(section)} disabled={full || locked}>
                 Add <span className="visually-hidden">to {section.heading}</span>
               </button>
               {full && <span className="muted"> This section holds at most {PLAN_LIMITS.itemsPerSection} items.</span>}
@@ -166,12 +166,14 @@ function PlanItemRow({
   position,
   onChange,
   onRemove,
+  locked,
 }: {
   section: PlanSection;
   item: PlanItemMap;
   position: number;
   onChange: (field: 'text' | 'name' | 'phone', value: string) => void;
   onRemove: () => void;
+  locked: boolean;
 }) {
   const key = keyOf(item);
   const where = `item ${position} of ${section.heading}`;
@@ -186,6 +188,7 @@ function PlanItemRow({
           id={`${key}-${id}`}
           rows={2}
           maxLength={maxLength}
+          readOnly={locked}
           value={item.get(id) ?? ''}
           onChange={(event) => onChange(id, event.target.value)}
         />
@@ -193,6 +196,7 @@ function PlanItemRow({
         <input
           id={`${key}-${id}`}
           maxLength={maxLength}
+          readOnly={locked}
           value={item.get(id) ?? ''}
           autoComplete="off"
           inputMode={id === 'phone' ? 'tel' : undefined}
@@ -210,7 +214,7 @@ function PlanItemRow({
         </div>
       )}
       {field('text', section.contacts ? 'Notes' : 'Text', PLAN_LIMITS.text, true)}
-      <button type="button" onClick={onRemove}>
+      <button type="button" onClick={onRemove} disabled={locked}>
         Remove <span className="visually-hidden">{where}</span>
       </button>
     </li>
