@@ -11,7 +11,14 @@ export default defineConfig({
   root: fromRoot('apps/web'),
   base: './',
   resolve: {
-    alias: [{ find: /^@sharedcare\/(client|contract)$/, replacement: fromRoot('libs/$1/src/index.ts') }],
+    alias: [
+      { find: /^@sharedcare\/(client|contract)$/, replacement: fromRoot('libs/$1/src/index.ts') },
+      // The plan's structure and validator, shared with the service (yjs only, no Node imports).
+      {
+        find: '@sharedcare/safety-plan/document',
+        replacement: fromRoot('libs/safety-plan/src/safety-plan-document.ts'),
+      },
+    ],
   },
   oxc: { jsx: { runtime: 'automatic' } },
   build: {

@@ -1,12 +1,12 @@
-import { apiClient, authClient, type Message } from '@sharedcare/client';
+import type { Message } from '@sharedcare/client';
 import type { Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../support/demo.js';
 import {
+  demoApi,
   describeInBrowser,
   expectAccessible,
   launchBrowser,
   screenshot,
-  signIn,
+  signedInClinicians,
   type TestBrowser,
 } from '../support/browser.js';
 import { type Platform, startPlatform } from '../support/services.js';
@@ -28,12 +28,7 @@ describeInBrowser('the web client: consult stories 1 and 2', () => {
   beforeAll(async () => {
     platform = await startPlatform();
     browser = await launchBrowser();
-    therapist = await (await browser.person()).newPage();
-    psychiatrist = await (await browser.person()).newPage();
-    await Promise.all([
-      signIn(therapist, platform.gateway.url, 'therapist@demo.test'),
-      signIn(psychiatrist, platform.gateway.url, 'psychiatrist@demo.test'),
-    ]);
+    ({ therapist, psychiatrist } = await signedInClinicians(browser, platform.gateway.url));
   });
   afterAll(async () => {
     await browser?.close();
@@ -42,10 +37,7 @@ describeInBrowser('the web client: consult stories 1 and 2', () => {
 
   /** The thread's stored messages, as the service has them (through the typed client). */
   async function stored(): Promise<Message[]> {
-    const tokens = await authClient({ baseUrl: platform.auth.url }).login('therapist@demo.test', DEMO_PASSWORD);
-    if (!('accessToken' in tokens)) throw new Error('demo account has MFA');
-    const api = apiClient({ baseUrl: platform.gateway.url, token: () => tokens.accessToken });
-    return (await api.messages(threadId)).messages;
+    return (await (await demoApi(platform, 'therapist@demo.test')).messages(threadId)).messages;
   }
 
   const messages = (page: Page) => page.getByRole('log', { name: 'Messages' });

@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
+import { type ApiClient, apiClient, authClient } from '@sharedcare/client';
 import { describe, expect } from '@jest/globals';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { DEMO_PASSWORD } from './demo.js';
+import type { Platform } from './services.js';
 
 /** Debian's Chromium (`apt-get install chromium`); .ci/run installs it when missing. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -102,4 +104,25 @@ export async function screenshot(page: Page, name: string, options: { docs?: boo
     mkdirSync(DOCS_SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(DOCS_SCREENSHOTS, `${name}.png`), fullPage: true });
   }
+}
+
+/** The demo therapist and psychiatrist, each signed in in their own browser context (user stories). */
+export async function signedInClinicians(
+  browser: TestBrowser,
+  baseUrl: string,
+): Promise<{ therapist: Page; psychiatrist: Page }> {
+  const therapist = await (await browser.person()).newPage();
+  const psychiatrist = await (await browser.person()).newPage();
+  await Promise.all([
+    signIn(therapist, baseUrl, 'therapist@demo.test'),
+    signIn(psychiatrist, baseUrl, 'psychiatrist@demo.test'),
+  ]);
+  return { therapist, psychiatrist };
+}
+
+/** The typed API as a demo account (MFA off), to set up data and to check what the service stored. */
+export async function demoApi(platform: Pick<Platform, 'auth' | 'gateway'>, email: string): Promise<ApiClient> {
+  const tokens = await authClient({ baseUrl: platform.auth.url }).login(email, DEMO_PASSWORD);
+  if (!('accessToken' in tokens)) throw new Error(`${email} has MFA on`);
+  return apiClient({ baseUrl: platform.gateway.url, token: () => tokens.accessToken });
 }

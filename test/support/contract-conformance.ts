@@ -4,19 +4,27 @@
  * so the two cannot drift apart unnoticed. Nothing here runs.
  */
 import type {
+  AccessReport,
   Client,
   ClientDetail,
   Consent,
   Me,
+  Measures,
+  MedicationList,
   Message,
   OverdueAcknowledgements,
   Provider,
+  SafetyPlanChanges,
+  SafetyPlanView,
   Thread,
 } from '@sharedcare/client';
+import type { MeasuresResponse, MedicationListResponse } from '../../apps/gateway/src/care-record/care-record.dto.js';
+import type { AccessReportResponse } from '../../apps/gateway/src/clients/access-report.dto.js';
 import type { ClientDetailResponse, ClientResponse } from '../../apps/gateway/src/clients/clients.dto.js';
 import type { ConsentResponse } from '../../apps/gateway/src/clients/consents.dto.js';
 import type { MeResponse } from '../../apps/gateway/src/providers/me.dto.js';
 import type { ProviderResponse } from '../../apps/gateway/src/providers/providers.dto.js';
+import type { PlanChangesResponse, SafetyPlanResponse } from '../../apps/gateway/src/safety-plan/safety-plan.dto.js';
 import type { MessageResponse, OverdueResponse, ThreadResponse } from '../../apps/gateway/src/threads/threads.dto.js';
 
 type Conforms<Answer extends Wire, Wire> = Answer;
@@ -30,4 +38,9 @@ export type ContractConformance = [
   Conforms<MessageResponse, Message>,
   Conforms<ThreadResponse, Thread>,
   Conforms<OverdueResponse, OverdueAcknowledgements>,
+  Conforms<MedicationListResponse, MedicationList>,
+  Conforms<MeasuresResponse, Measures>,
+  Conforms<SafetyPlanResponse, SafetyPlanView>,
+  Conforms<PlanChangesResponse, SafetyPlanChanges>,
+  Conforms<AccessReportResponse, AccessReport>,
 ];

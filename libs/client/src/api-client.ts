@@ -1,4 +1,5 @@
 import type {
+  AccessReport,
   ClientDetail,
   Client,
   Consent,
@@ -8,11 +9,15 @@ import type {
   ErrorBody,
   GrantConsentRequest,
   LoginResponse,
+  Measures,
+  MedicationList,
   Me,
   Message,
   MessagePage,
   OverdueAcknowledgements,
   Provider,
+  SafetyPlanChanges,
+  SafetyPlanView,
   SendMessageRequest,
   Thread,
   Tokens,
@@ -122,11 +127,12 @@ export function apiClient(options: ClientOptions) {
     acknowledge: (messageId: string) =>
       post<{ messageId: string; acknowledgedAt: string }>(`/messages/${id(messageId)}/acknowledge`),
     overdue: () => get<OverdueAcknowledgements>('/acknowledgements/overdue'),
-    medications: (clientId: string) => get<unknown>(`/clients/${id(clientId)}/medications`),
-    measures: (clientId: string) => get<unknown>(`/clients/${id(clientId)}/measures`),
-    safetyPlan: (clientId: string) => get<unknown>(`/clients/${id(clientId)}/safety-plan`),
-    safetyPlanVersions: (clientId: string) => get<unknown>(`/clients/${id(clientId)}/safety-plan/versions`),
-    accessReport: (clientId: string) => get<unknown>(`/clients/${id(clientId)}/access-report`),
+    medications: (clientId: string) => get<MedicationList>(`/clients/${id(clientId)}/medications`),
+    measures: (clientId: string) => get<Measures>(`/clients/${id(clientId)}/measures`),
+    safetyPlan: (clientId: string) => get<SafetyPlanView>(`/clients/${id(clientId)}/safety-plan`),
+    safetyPlanVersions: (clientId: string) => get<SafetyPlanChanges>(`/clients/${id(clientId)}/safety-plan/versions`),
+    accessReport: (clientId: string, before?: number) =>
+      get<AccessReport>(`/clients/${id(clientId)}/access-report${query({ before })}`),
   };
 }
 export type ApiClient = ReturnType<typeof apiClient>;

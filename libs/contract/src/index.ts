@@ -7,3 +7,4 @@ export * from './error-vocabulary.js';
 export * from './message-vocabulary.js';
 export * from './session-vocabulary.js';
 export * from './wire.js';
+export * from './record-wire.js';

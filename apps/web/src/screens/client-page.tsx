@@ -3,11 +3,12 @@ import { CLIENT_TABS } from '../client-tabs';
 import { useApp, useLoad } from '../context';
 import { formatDate, humanise } from '../format';
 import { href } from '../router';
+import { EmergencyAccess } from './emergency-access';
 
 /** One client: who they are, and a tab per part of their record. */
 export function ClientPage({ clientId, tab, rest }: { clientId: string; tab?: string; rest: string[] }) {
-  const { api } = useApp();
-  const [client] = useLoad(() => api.client(clientId), [api, clientId]);
+  const { api, me } = useApp();
+  const [client, reload] = useLoad(() => api.client(clientId), [api, clientId]);
   const active = CLIENT_TABS.find((candidate) => candidate.id === tab) ?? CLIENT_TABS[0];
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
@@ -17,9 +18,12 @@ export function ClientPage({ clientId, tab, rest }: { clientId: string; tab?: st
   if (client.status === 'loading') return <p role="status">Loading…</p>;
   if (client.status === 'failed') {
     return (
-      <p role="alert">
-        This client is not available to you: {client.error}. <a href={href()}>Back to clients</a>
-      </p>
+      <>
+        <p role="alert">
+          This client is not available to you: {client.error}. <a href={href()}>Back to clients</a>
+        </p>
+        {me.role !== 'admin' && <EmergencyAccess clientId={clientId} onOpened={reload} />}
+      </>
     );
   }
   const detail = client.value;
