@@ -43,7 +43,11 @@ describeInBrowser('the web client: signing in and idle logoff', () => {
   it('signs in and opens a client from the keyboard alone', async () => {
     const therapist = await page();
     await therapist.goto(platform.gateway.url);
-    // The email field has focus on arrival.
+    // The email field has focus on arrival (once the page has drawn it).
+    await therapist.locator('input:focus').waitFor();
+    expect(await therapist.getByLabel('Email').evaluate((field) => field === field.ownerDocument.activeElement)).toBe(
+      true,
+    );
     await therapist.keyboard.type('therapist@demo.test');
     await therapist.keyboard.press('Tab');
     await therapist.keyboard.type(DEMO_PASSWORD);

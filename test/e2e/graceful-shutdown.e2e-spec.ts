@@ -159,7 +159,7 @@ function exitOf(service: RunningService): Promise<{ code: number | null; signal:
           WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
         );
         const queued = valueOf((await scrape(a.metricsUrl)).samples, 'sharedcare_message_sends_waiting');
-        inFlight = rows[0].waiting >= 1 && rows[0].waiting + queued === 2;
+        inFlight = rows[0].waiting >= 1 && rows[0].waiting + (queued ?? 0) === 2;
       }
 
       const stopping = logged(a, 'Consult service stopping');
