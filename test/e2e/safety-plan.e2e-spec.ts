@@ -296,7 +296,8 @@ describe('the shared safety plan, end to end', () => {
           }
         },
       ),
-      { numRuns },
+      // A failing run reports at once: shrinking restarts processes for minutes and hides the cause.
+      { numRuns, endOnFailure: true },
     );
 
   it('brings two concurrent editors to the stored plan through a disconnect and a restart', async () => {

@@ -33,7 +33,17 @@ export class SafetyPlanRepository {
 
   /** The client's updates after `afterSeq` (up to `atMostSeq` when given), in order. */
   updatesAfter(clientId: string, afterSeq: number, atMostSeq?: number): Promise<SafetyPlanUpdate[]> {
-    const query = this.dataSource
+    return this.updatesAfterWithin(this.dataSource.manager, clientId, afterSeq, atMostSeq);
+  }
+
+  /** As `updatesAfter`, in the caller's transaction (under the plan's lock, the last word). */
+  updatesAfterWithin(
+    manager: EntityManager,
+    clientId: string,
+    afterSeq: number,
+    atMostSeq?: number,
+  ): Promise<SafetyPlanUpdate[]> {
+    const query = manager
       .getRepository(SafetyPlanUpdate)
       .createQueryBuilder('planUpdate')
       .where('planUpdate.clientId = :clientId AND planUpdate.seq > :afterSeq', { clientId, afterSeq })
@@ -67,15 +77,6 @@ export class SafetyPlanRepository {
 
   async insertUpdateWithin(manager: EntityManager, update: SafetyPlanUpdate): Promise<void> {
     await manager.insert(SafetyPlanUpdate, update);
-  }
-
-  /** The last stored sequence of the client's plan (0 before any), read under the plan's lock. */
-  async lastSeqWithin(manager: EntityManager, clientId: string): Promise<number> {
-    const [row] = (await manager.query(
-      `SELECT coalesce(max("seq"), 0)::int AS "seq" FROM "safety_plan_updates" WHERE "client_id" = $1`,
-      [clientId],
-    )) as { seq: number }[];
-    return row.seq;
   }
 
   /** A snapshot; one already written for the same sequence is kept. */

@@ -23,8 +23,6 @@ export const SNAPSHOT_EVERY = 100;
 /** Plans kept in memory per process; the least recently used is dropped (it reloads from the database). */
 const CACHED_PLANS = 500;
 const MAX_CHANGES_PAGE = 100;
-/** Tries at storing one update while other processes keep changing the same plan. */
-const MAX_ATTEMPTS = 5;
 
 export interface SafetyPlan {
   clientId: string;
@@ -49,8 +47,8 @@ export interface PlanChange {
  * The shared safety plan (DESIGN.md, The safety plan): one Yjs document per client, kept in
  * memory while in use and rebuilt from the latest snapshot plus the updates after it. An update
  * is checked on a copy, then stored sealed with its audit record in one transaction, and only
- * then applied here and acknowledged. The transaction holds the plan's lock and goes ahead only
- * if no other process stored a change since this one caught up, so every check sees every
+ * then applied here and acknowledged. The transaction holds the plan's lock and first takes any
+ * change another process stored since this one caught up, so every check sees every
  * acknowledged change.
  */
 @Injectable()
@@ -108,44 +106,40 @@ export class SafetyPlanService {
     return this.serialised(clientId.toLowerCase(), async () => {
       const grant = await this.require(auth, 'safety_plan.edit', clientId);
       const id = grant.clientId;
-      for (let attempt = 1; ; attempt++) {
-        // Keys are read outside the transaction: the embedded database has one connection, and
-        // the keyring may need it.
-        const plan = await this.caughtUp(id);
-        const updateId = randomUUID();
-        const updateSealed = await this.keyring.encryptForClient(id, Buffer.from(update), updateContext(updateId));
-        const accepted = await this.repository.lockedTransaction(id, async (manager) => {
-          // Another process stored a change since: catch up and check again.
-          if ((await this.repository.lastSeqWithin(manager, id)) !== plan.seq) return null;
-          // Checked again in the transaction: it waits for a revocation in flight, never overtakes it.
-          if ((await this.access.uncovered(id, [auth.providerId], 'safety_plan', manager)).length > 0) {
-            throw DomainException.notFound();
-          }
-          const next = checked(plan.doc, update);
-          const sections = sectionsChanged(planToJson(plan.doc), planToJson(next));
-          const seq = plan.seq + 1;
-          await this.repository.insertUpdateWithin(manager, {
-            id: updateId,
-            clientId: id,
-            seq,
-            authorId: auth.providerId,
-            createdAt: this.clock.now(),
-            sections,
-            updateSealed,
-          });
-          await this.audit.recordWithin(manager, planAuditEntry(auth, grant, 'safety_plan.update', { seq, sections }));
-          return { clientId: id, seq, sections };
-        });
-        if (!accepted) {
-          if (attempt >= MAX_ATTEMPTS) throw DomainException.conflict('The plan is changing too fast; try again');
-          continue;
+      // Catching up and sealing happen before the lock, so it is held briefly; keys are read here
+      // too, outside the transaction (the embedded database has one connection).
+      const plan = await this.caughtUp(id);
+      const updateId = randomUUID();
+      const updateSealed = await this.keyring.encryptForClient(id, Buffer.from(update), updateContext(updateId));
+      const accepted = await this.repository.lockedTransaction(id, async (manager) => {
+        // Under the lock no other process can store a change: take the ones stored since (by
+        // another process) and check against the plan as it now stands, so an editor is never
+        // refused because others were busy.
+        await this.history.catchUpWithin(manager, id, plan);
+        // Checked again in the transaction: it waits for a revocation in flight, never overtakes it.
+        if ((await this.access.uncovered(id, [auth.providerId], 'safety_plan', manager)).length > 0) {
+          throw DomainException.notFound();
         }
-        // Committed: now this process's copy may move on.
-        Y.applyUpdate(plan.doc, update);
-        plan.seq = accepted.seq;
-        if (accepted.seq % SNAPSHOT_EVERY === 0) await this.snapshot(id, plan);
-        return accepted;
-      }
+        const next = checked(plan.doc, update);
+        const sections = sectionsChanged(planToJson(plan.doc), planToJson(next));
+        const seq = plan.seq + 1;
+        await this.repository.insertUpdateWithin(manager, {
+          id: updateId,
+          clientId: id,
+          seq,
+          authorId: auth.providerId,
+          createdAt: this.clock.now(),
+          sections,
+          updateSealed,
+        });
+        await this.audit.recordWithin(manager, planAuditEntry(auth, grant, 'safety_plan.update', { seq, sections }));
+        return { clientId: id, seq, sections };
+      });
+      // Committed: now this process's copy may move on.
+      Y.applyUpdate(plan.doc, update);
+      plan.seq = accepted.seq;
+      if (accepted.seq % SNAPSHOT_EVERY === 0) await this.snapshot(id, plan);
+      return accepted;
     });
   }
 

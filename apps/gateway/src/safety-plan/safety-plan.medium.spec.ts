@@ -3,7 +3,14 @@ import type { Socket as ClientSocket } from 'socket.io-client';
 import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { CRISIS_LINE_ITEM, planToJson, SNAPSHOT_EVERY } from '@sharedcare/safety-plan';
-import { apiAs, grantConsent, registerClient, type TestProvider, testProvider } from '../../../../test/support/api.js';
+import {
+  apiAs,
+  grantConsent,
+  type Json,
+  registerClient,
+  type TestProvider,
+  testProvider,
+} from '../../../../test/support/api.js';
 import { connectOutcome, startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
 import {
   editPlan,
@@ -12,6 +19,8 @@ import {
   planItem,
   type PlanSections,
   planUpdate,
+  sendEdits,
+  FREE_SECTIONS,
 } from '../../../../test/support/safety-plan.js';
 import { ConsultGateway, planRoom } from '../consult/consult.gateway.js';
 import { MAX_AWARENESS_BASE64, MAX_UPDATE_BASE64 } from './safety-plan.dto.js';
@@ -283,6 +292,43 @@ describe('the shared safety plan', () => {
       await dana.socket.emitWithAck('safetyPlan.update', { clientId, update: 'A'.repeat(MAX_UPDATE_BASE64 + 4) }),
     ).toEqual(invalid);
     for (const socket of [dana.socket, sam.socket, stray]) socket.disconnect();
+  });
+
+  it('accepts every editor’s changes while two processes store changes to one plan at once', async () => {
+    const own = await registerClient(call, therapist);
+    const second = await startTestGateway({ sharing: { ...gateway, masterKey: gateway.masterKey } });
+    try {
+      // Five editors on each process, each sending all its edits without waiting for answers.
+      const editors = await Promise.all(
+        Array.from({ length: 10 }, async (_, n) => joinPlan(await connect(therapist, n % 2 ? second : gateway), own)),
+      );
+      // Each editor adds one item to each free section (ten per section, within the cap).
+      const sent = await Promise.all(
+        editors.map((editor, n) =>
+          sendEdits(
+            editor,
+            FREE_SECTIONS.map((section) => ({ do: 'add', section, text: `${n}` }) as const),
+          ),
+        ),
+      );
+      const answers = sent.flatMap((some) => some ?? []);
+      // None refused for the other process being busy; sequences 1..40, each once.
+      expect(answers.filter((answer) => !answer.ok)).toEqual([]);
+      const seqs = answers.map((answer) => answer.seq!).sort((a, b) => a - b);
+      expect(seqs).toEqual(Array.from({ length: 40 }, (_, k) => k + 1));
+      // Both processes read the same plan, holding every edit.
+      const [one, two] = await Promise.all(
+        [gateway, second].map((on) => apiAs(on)(therapist, 'GET', `/clients/${own}/safety-plan`)),
+      );
+      expect(two.body).toEqual(one.body);
+      for (const section of FREE_SECTIONS) {
+        const items = (one.body.sections as Json[]).find((candidate) => candidate.id === section)!.items as Json[];
+        expect(items.map((item) => item.text).sort()).toEqual(editors.map((_, n) => `${n}`).sort());
+      }
+      for (const editor of editors) editor.socket.disconnect();
+    } finally {
+      await second.stop();
+    }
   });
 
   it('keeps every acknowledged change across a restart, compacting into snapshots', async () => {
