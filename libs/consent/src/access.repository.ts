@@ -180,9 +180,9 @@ export class AccessRepository {
   /**
    * For each question (a client, and some providers or the participants of one of its threads), for
    * each provider: whether they are active, on the client's care team, and their consented
-   * categories, all in one query. Within a writing transaction it first waits for any revocation in
-   * flight to commit (and makes later ones wait for this transaction), so the answer cannot be
-   * overtaken by one.
+   * categories, all in one query. Within a writing transaction it waits for any revocation in flight
+   * to commit (and makes later ones wait for this transaction), so the answer cannot be overtaken
+   * by one.
    */
   async coverage(questions: readonly CoverageAsked[], now: Date, within?: EntityManager): Promise<CoverageRow[][]> {
     const answers: CoverageRow[][] = questions.map(() => []);
@@ -194,13 +194,11 @@ export class AccessRepository {
     );
     if (pairs.length === 0 && threads.length === 0) return answers;
     const run = within ?? this.dataSource;
-    if (within) {
-      // In id order, so two transactions locking overlapping consents never wait on each other in a cycle.
-      await within.query(
-        `SELECT id FROM consents WHERE client_id = ANY($1::uuid[]) AND revoked_at IS NULL ORDER BY id FOR SHARE`,
-        [[...new Set(questions.map((question) => question.clientId))]],
-      );
-    }
+    // Within a transaction, the client's live consents are locked (in id order, so two transactions
+    // locking overlapping consents never wait on each other in a cycle) and the categories are read
+    // from the locked rows: a revocation that commits while this waits has PostgreSQL re-read the
+    // row and leave it out, even though the rest of the statement sees the database as it was
+    // when the statement began.
     const rows: {
       question: number;
       provider_id: string;
@@ -208,7 +206,11 @@ export class AccessRepository {
       on_care_team: boolean;
       categories: string[];
     }[] = await run.query(
-      `WITH q AS (
+      `WITH live AS MATERIALIZED (
+           SELECT client_id, recipient_ids, categories, effective_from, expires_at FROM consents
+            WHERE client_id = ANY($8::uuid[]) AND revoked_at IS NULL
+            ORDER BY id ${within ? 'FOR SHARE' : ''}),
+         q AS (
            SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[]) AS asked(question, client_id, provider_id)
            UNION ALL
            SELECT asked.question, asked.client_id, tp.provider_id
@@ -217,8 +219,8 @@ export class AccessRepository {
          SELECT q.question, q.provider_id,
            NOT EXISTS (SELECT 1 FROM directory_providers d WHERE d.id = q.provider_id AND d.status = 'disabled') AS active,
            EXISTS (SELECT 1 FROM care_team_members m WHERE m.client_id = q.client_id AND m.provider_id = q.provider_id) AS on_care_team,
-           ARRAY(SELECT DISTINCT category FROM consents k, unnest(k.categories) AS category
-                 WHERE k.client_id = q.client_id AND q.provider_id = ANY(k.recipient_ids) AND k.revoked_at IS NULL
+           ARRAY(SELECT DISTINCT category FROM live k, unnest(k.categories) AS category
+                 WHERE k.client_id = q.client_id AND q.provider_id = ANY(k.recipient_ids)
                    AND k.effective_from <= $4 AND k.expires_at > $4) AS categories
          FROM q ORDER BY q.question, q.provider_id`,
       [
@@ -229,6 +231,7 @@ export class AccessRepository {
         threads.map((thread) => thread.index),
         threads.map((thread) => thread.clientId),
         threads.map((thread) => thread.threadId),
+        [...new Set(questions.map((question) => question.clientId))],
       ],
     );
     for (const row of rows) {
