@@ -119,17 +119,25 @@ function exitOf(service: RunningService): Promise<{ code: number | null; signal:
       const dana = await connect(a.url, therapist);
       sockets.push(dana);
       const danaSeen: Message[] = [];
+      // The acks and the notice in the order they arrive (socket.io packets: 3 is an ack, 2 an event).
+      // Not from the ack's promise: socket.io-client runs the listeners of packets that arrive
+      // together before any promise callback, so a promise would hear an ack after a notice that
+      // arrived behind it.
       const timeline: string[] = [];
+      (
+        dana.io as unknown as {
+          on(event: 'packet', listener: (packet: { type: number; data?: unknown }) => void): void;
+        }
+      ).on('packet', ({ type, data }) => {
+        if (type === 3) timeline.push('ack');
+        if (type === 2 && Array.isArray(data) && data[0] === 'server.shutdown') timeline.push('server.shutdown');
+      });
       dana.on('message.new', ({ message }: { message: Message }) => danaSeen.push(message));
-      const toldToReconnect = new Promise<void>((resolve) =>
-        dana.once('server.shutdown', () => {
-          timeline.push('server.shutdown');
-          resolve();
-        }),
-      );
+      const toldToReconnect = new Promise<void>((resolve) => dana.once('server.shutdown', () => resolve()));
       const disconnected = new Promise<string>((resolve) => dana.once('disconnect', resolve));
       const joined = (await dana.emitWithAck('thread.join', { threadId, afterSeq: 0 })) as { messages: Message[] };
       danaSeen.push(...joined.messages);
+      timeline.length = 0; // the join's ack
 
       // The thread's row lock, held by the test: both sends wait for it inside their transaction.
       lock = new pg.Client({ connectionString: platform.env.DATABASE_URL });
@@ -142,7 +150,6 @@ function exitOf(service: RunningService): Promise<{ code: number | null; signal:
         ok: boolean;
         message: Message;
       }>;
-      void socketAnswer.then(() => timeline.push('ack'));
       const restAnswer = fetch(`${a.url}/api/threads/${threadId}/messages`, {
         method: 'POST',
         headers,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 import { refusedAfter } from '../support/api.js';
@@ -29,10 +30,14 @@ describe('logout-all reaches a consult service without Redis through the auth se
     await platform?.stop();
   });
 
-  async function login(email: string): Promise<string> {
+  async function signIn(email: string): Promise<Tokens> {
     const response = await demoLogin(platform.auth.url, email);
     expect(response.status).toBe(200);
-    return ((await response.json()) as Tokens).accessToken;
+    return (await response.json()) as Tokens;
+  }
+
+  async function login(email: string): Promise<string> {
+    return (await signIn(email)).accessToken;
   }
 
   /** The socket once connected, or the `connect_error` data of its refusal. */
@@ -49,6 +54,43 @@ describe('logout-all reaches a consult service without Redis through the auth se
     const response = await fetch(`${gateway.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
     return { status: response.status, body: await response.json() };
   }
+
+  it('logout closes the sockets of that session within a second and refuses its token; the provider’s other session stays', async () => {
+    const ending = await signIn('therapist@demo.test');
+    const staying = await signIn('therapist@demo.test');
+    const closing = await handshake(platform.gateway, ending.accessToken);
+    const kept = await handshake(platform.gateway, staying.accessToken);
+    expect([closing.refusal, kept.refusal]).toEqual([undefined, undefined]);
+    const expired = new Promise<number>((resolve) => closing.socket.once('session.expired', () => resolve(Date.now())));
+    const closed = new Promise<string>((resolve) => closing.socket.once('disconnect', resolve));
+    const keptEvents: string[] = [];
+    kept.socket.onAny((event: string) => keptEvents.push(event));
+    kept.socket.once('disconnect', (reason) => keptEvents.push(`disconnect: ${reason}`));
+
+    const loggedOut = await fetch(`${platform.auth.url}/auth/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: ending.refreshToken }),
+    });
+    const answeredAt = Date.now();
+    expect(loggedOut.status).toBe(204);
+
+    expect((await expired) - answeredAt).toBeLessThan(WITHIN_MS);
+    expect(await closed).toBe('io server disconnect');
+    expect(await refusedAfter(platform.gateway.url, ending.accessToken, answeredAt + WITHIN_MS)).toEqual({
+      status: 401,
+      body: { error: UNAUTHENTICATED },
+    });
+    expect((await handshake(platform.gateway, ending.accessToken)).refusal).toEqual(UNAUTHENTICATED);
+    // The other session was closed in the same pass if at all: its socket still answers, its token still works.
+    expect(await kept.socket.timeout(5_000).emitWithAck('thread.leave', { threadId: randomUUID() })).toEqual({
+      ok: true,
+    });
+    expect(kept.socket.connected).toBe(true);
+    expect(keptEvents).toEqual([]);
+    expect((await me(platform.gateway, staying.accessToken)).status).toBe(200);
+    kept.socket.disconnect();
+  });
 
   it('refuses the old token within a second on REST and socket.io, and after a restart; a fresh login works', async () => {
     const old = await login('care.manager@demo.test');

@@ -64,12 +64,22 @@ export class DirectoryRepository {
     ]);
   }
 
-  /** Providers of one organisation whose name or email contains `query`, by name. */
+  /** Whether the provider's account is marked disabled (false for one the directory does not know). */
+  async isDisabled(providerId: string): Promise<boolean> {
+    const rows = (await this.dataSource.query(
+      `SELECT 1 FROM directory_providers WHERE id = $1 AND status = 'disabled'`,
+      [providerId],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
+  /** Active providers of one organisation whose name or email contains `query`, by name. */
   search(organisationId: string, query: string | undefined, limit: number): Promise<DirectoryProvider[]> {
     const builder = this.dataSource
       .getRepository(DirectoryProvider)
       .createQueryBuilder('provider')
       .where('provider.organisationId = :organisationId', { organisationId })
+      .andWhere(`provider.status = 'active'`)
       .orderBy('lower(provider.displayName)', 'ASC')
       .addOrderBy('provider.id', 'ASC')
       .limit(limit);

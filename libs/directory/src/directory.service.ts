@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '@sharedcare/auth';
-import { Clock } from '@sharedcare/common';
+import { Clock, DomainException } from '@sharedcare/common';
 import type { DirectoryProvider } from './directory-provider.entity.js';
 import { DirectoryRepository } from './directory.repository.js';
 
@@ -38,8 +38,20 @@ export class DirectoryService {
     if (this.seen.size > SEEN_CACHE_SIZE) this.seen.delete(this.seen.keys().next().value as string);
   }
 
-  /** The caller's organisation's providers matching `query` (name or email), by name. */
-  search(auth: AuthContext, query: string | undefined, limit: number): Promise<DirectoryProvider[]> {
+  /**
+   * Refuses a caller whose account is disabled, as the auth service does (`unauthenticated`): their
+   * token may still verify until the disable reaches every process, but the account may not act.
+   */
+  async requireActive(auth: AuthContext): Promise<void> {
+    if (await this.providers.isDisabled(auth.providerId)) throw DomainException.unauthenticated();
+  }
+
+  /**
+   * The caller's organisation's providers matching `query` (name or email), by name: the people a
+   * client can be shared with, so disabled accounts are left out (and a disabled caller refused).
+   */
+  async search(auth: AuthContext, query: string | undefined, limit: number): Promise<DirectoryProvider[]> {
+    await this.requireActive(auth);
     return this.providers.search(auth.organisationId, query?.trim() || undefined, limit);
   }
 

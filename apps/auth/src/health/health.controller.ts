@@ -9,8 +9,10 @@ import { HealthRepository } from './health.repository.js';
 
 /**
  * Probes, unauthenticated: `live` for a container health check (the process answers), `ready` for
- * a load balancer (the database, and Redis when configured, answer; not shutting down). `/health`
- * is the older check the demo launcher and tests wait on.
+ * a load balancer (the database answers; not shutting down). `/health` is the older check the demo
+ * launcher and tests wait on. Redis, when configured, is asked too, but its outage leaves the
+ * service ready (`degraded`): a session event is written to the outbox first, and the consult
+ * service reads it from `GET /internal/session-events` when Redis did not carry it.
  */
 @ApiTags('health')
 @Controller('health')
@@ -44,18 +46,22 @@ export class HealthController {
   @Get('ready')
   @PublicRoute()
   @Header('Cache-Control', 'no-store')
-  @ApiOkResponse({ type: ReadinessReport, description: 'The database, and Redis when configured, answer.' })
+  @ApiOkResponse({
+    type: ReadinessReport,
+    description:
+      'The database answers; `degraded` when the configured Redis does not (the outbox feed carries events).',
+  })
   @ApiServiceUnavailableResponse({
     type: ReadinessReport,
-    description: 'A dependency is down, or the service is shutting down (`shutting_down`).',
+    description: 'The database is down, or the service is shutting down (`shutting_down`).',
   })
   async ready(@Res({ passthrough: true }) response: Response): Promise<ReadinessReport> {
     // Only the Redis publisher (REDIS_URL) has a transport to ask.
     const pingRedis = this.publisher.ping?.bind(this.publisher);
-    const { ready, report } = await this.readiness.check([
-      () => this.database.pingCheck('database'),
-      ...(pingRedis ? [this.readiness.ping('redis', pingRedis)] : []),
-    ]);
+    const { ready, report } = await this.readiness.check(
+      [() => this.database.pingCheck('database'), ...(pingRedis ? [this.readiness.ping('redis', pingRedis)] : [])],
+      ['redis'],
+    );
     if (!ready) response.status(503);
     return report;
   }

@@ -96,14 +96,37 @@ describe('sessions: refresh rotation, expiry, reuse, logout', () => {
     expect(family.revoked_reason).toBe('expired_absolute');
   });
 
-  it('logout ends one session; the others stay', async () => {
+  it('logout ends one session and publishes an event naming it alone; the others stay', async () => {
     const a = await start();
     const b = await start();
+    const published = t.publisher.events.length;
     await sessions.logout(a.refreshToken, meta);
     await expect(sessions.refresh(a.refreshToken, meta)).rejects.toMatchObject({ code: 'unauthenticated' });
     await expect(sessions.refresh(b.refreshToken, meta)).resolves.toHaveProperty('accessToken');
-    // Unknown tokens are answered the same way (no error) and change nothing.
+    expect(t.publisher.events.slice(published)).toEqual([
+      {
+        type: 'provider.sessions_revoked',
+        providerId: provider.id,
+        organisationId: provider.organisationId,
+        sessionIds: [await familyOf(a)],
+        at: t.clock.now().toISOString(),
+      },
+    ]);
+    const outbox = await db.dataSource.query(`SELECT * FROM auth_outbox WHERE $1 = ANY(session_ids)`, [
+      await familyOf(a),
+    ]);
+    expect(outbox).toEqual([
+      expect.objectContaining({
+        type: 'provider.sessions_revoked',
+        provider_id: provider.id,
+        published_at: expect.any(Date),
+      }),
+    ]);
+    // A second logout of the same session, and unknown tokens, are answered the same way (no error),
+    // change nothing and publish nothing.
+    await expect(sessions.logout(a.refreshToken, meta)).resolves.toBeUndefined();
     await expect(sessions.logout('not-a-token', meta)).resolves.toBeUndefined();
+    expect(t.publisher.events).toHaveLength(published + 1);
   });
 
   it('logout-all ends every session of the caller, not of others, and publishes an event', async () => {
@@ -124,7 +147,9 @@ describe('sessions: refresh rotation, expiry, reuse, logout', () => {
       at: t.clock.now().toISOString(),
     });
     expect(t.publisher.events.at(-1)?.sessionIds).not.toContain(await familyOf(theirs));
-    const outbox = await db.dataSource.query(`SELECT * FROM auth_outbox WHERE type = 'provider.sessions_revoked'`);
+    const outbox = await db.dataSource.query(
+      `SELECT * FROM auth_outbox WHERE type = 'provider.sessions_revoked' AND cardinality(session_ids) > 1`,
+    );
     expect(outbox).toEqual([
       expect.objectContaining({
         provider_id: provider.id,

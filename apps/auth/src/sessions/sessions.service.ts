@@ -105,18 +105,20 @@ export class SessionsService {
     return { accessToken: access.accessToken, refreshToken: successor, expiresIn: access.expiresIn };
   }
 
-  /** Ends the session the refresh token belongs to. Unknown tokens are ignored: the answer is the same. */
+  /**
+   * Ends the session the refresh token belongs to, and tells the gateway (the same event as
+   * logout-all, naming this session only) to refuse its access tokens and close its sockets; the
+   * provider's other sessions stay. Unknown tokens are ignored: the answer is the same.
+   */
   async logout(presented: string, meta: RequestMeta): Promise<void> {
     const found = await this.sessions.findToken(sha256Hex(presented));
     if (!found) return;
-    const revoked = await this.sessions.revokeFamily(found.family.id, this.clock.now(), 'logout');
-    if (revoked)
-      await this.audit.record(
-        'logout',
-        'success',
-        { providerId: found.family.providerId, sessionId: found.family.id },
-        meta,
-      );
+    const { family } = found;
+    const revoked = await this.sessions.revokeFamily(family.id, this.clock.now(), 'logout');
+    if (!revoked) return;
+    await this.audit.record('logout', 'success', { providerId: family.providerId, sessionId: family.id }, meta);
+    const provider = await this.providers.findById(family.providerId);
+    if (provider) await this.events.emit('provider.sessions_revoked', provider, [family.id]);
   }
 
   /** Ends every session of the caller and tells the gateway to refuse their tokens and close their sockets. */

@@ -38,7 +38,8 @@ export function isOriginAllowed(origin: string | undefined, allowedOrigins: read
  * Connection-state recovery stays off: see createSocketAuthMiddleware before turning it on.
  * During a shutdown's drain, new connections are refused in `allowRequest` (a transport-level
  * refusal, which socket.io-client retries, so a reconnecting client lands on another process), and
- * new events are answered `unavailable`; the events already being handled count as in flight.
+ * new events are answered `unavailable`; the events already being handled count as in flight until
+ * their answer has been written to the connection.
  */
 export class ConsultIoAdapter extends IoAdapter {
   constructor(
@@ -74,6 +75,26 @@ export class ConsultIoAdapter extends IoAdapter {
     transform: (data: unknown) => Observable<unknown>,
   ): void {
     const { drain } = this.options;
+    // Each event's ack, as Nest hands it both to the handler (and the filter, for a refusal) and to
+    // its own subscription (which answers a handler's result): one function whose call is seen.
+    const answers = new WeakMap<object, AnswerState>();
+    socket.use((packet, next) => {
+      const ack = packet.at(-1);
+      if (typeof ack === 'function') {
+        const state: AnswerState = { answered: false };
+        const answer = (...args: unknown[]) => {
+          state.answered = true;
+          afterWritten(
+            socket,
+            () => (ack as (...answer: unknown[]) => void)(...args),
+            () => state.written?.(),
+          );
+        };
+        answers.set(answer, state);
+        packet[packet.length - 1] = answer;
+      }
+      next();
+    });
     const drained = handlers.map((handler) => ({
       ...handler,
       callback: (data: unknown, ack?: unknown) => {
@@ -84,15 +105,56 @@ export class ConsultIoAdapter extends IoAdapter {
           return Promise.resolve(undefined);
         }
         const done = drain.start();
-        // With an interceptor, Nest's callback resolves to a lazy Observable that runs the handler
-        // only when subscribed: the event is in flight until that completes, and its answer (the
-        // ack, emitted on the way) is out before the count drops.
+        // The event is in flight until its answer has been written to the connection, so the
+        // shutdown notice, sent once nothing is in flight, always follows it, however the answer is
+        // reached (a batch of the group commit, a refusal through the filter). An event answered
+        // without its ack (none given, none sent) is over when its handler is: with an interceptor,
+        // Nest's callback resolves to a lazy Observable that runs the handler only when subscribed.
+        const state = typeof ack === 'function' ? answers.get(ack) : undefined;
+        if (state) state.written = done;
         return defer(() => handler.callback(data, ack)).pipe(
           mergeMap((result: unknown) => (isObservable(result) ? result : of(result))),
-          finalize(done),
+          finalize(() => {
+            if (!state?.answered) done();
+          }),
         );
       },
     }));
     super.bindMessageHandlers(socket, drained, transform);
   }
+}
+
+/** One event's acknowledgement: whether it was called, and what to do once it is written. */
+interface AnswerState {
+  answered: boolean;
+  written?: () => void;
+}
+
+/**
+ * Sends a packet with `send` and calls `then` once it has been handed to the connection's transport
+ * (engine.io's `flush`: written to the WebSocket, or into the pending polling response), or once
+ * the connection is gone and nothing more will be written. A packet queued behind a write still
+ * under way goes with the next flush, in order.
+ */
+function afterWritten(socket: Socket, send: () => void, then: () => void): void {
+  const connection = socket.conn;
+  let flushed = false;
+  const onFlush = () => (flushed = true);
+  connection.on('flush', onFlush);
+  try {
+    send();
+  } catch (error) {
+    then();
+    throw error;
+  } finally {
+    connection.off('flush', onFlush);
+  }
+  if (flushed || connection.readyState === 'closed') return then();
+  const finish = () => {
+    connection.off('flush', finish);
+    connection.off('close', finish);
+    then();
+  };
+  connection.on('flush', finish);
+  connection.on('close', finish);
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { FixedClock } from '@sharedcare/common';
 import { ATTACKS, attackToken } from '../../../../test/support/access-tokens.js';
 import {
@@ -6,7 +7,7 @@ import {
   startTestGateway,
   type TestGateway,
 } from '../../../../test/support/gateway-app.js';
-import { ConsultGateway, providerRoom } from './consult.gateway.js';
+import { ConsultGateway, MAX_SOCKETS_PER_PROVIDER, providerRoom } from './consult.gateway.js';
 
 describe('/consult handshake (socket authentication)', () => {
   // The gateway and the verifier read this clock; tokens are minted on it too.
@@ -95,6 +96,46 @@ describe('/consult handshake (socket authentication)', () => {
     const again = gateway.socket({ auth: { token: await mint() } });
     expect(await connectOutcome(again)).toEqual({ connected: true });
     for (const open of [bystander, again]) open.disconnect();
+  });
+
+  it('refuses a provider’s socket over the limit in the handshake, and takes one again once a socket closes', async () => {
+    const sub = randomUUID();
+    const open = async () => {
+      const socket = gateway.socket({ auth: { token: await mint({ sub }) } });
+      return { socket, outcome: await connectOutcome(socket) };
+    };
+    const sockets = [];
+    for (let count = 0; count < MAX_SOCKETS_PER_PROVIDER; count++) {
+      const { socket, outcome } = await open();
+      expect(outcome).toEqual({ connected: true });
+      sockets.push(socket);
+    }
+    const rateLimited = {
+      code: 'rate_limited',
+      message: expect.any(String),
+      details: { limit: MAX_SOCKETS_PER_PROVIDER },
+    };
+    const over = await open();
+    expect(over.outcome.connected).toBe(false);
+    if (!over.outcome.connected) expect(over.outcome.error.data).toEqual(rateLimited);
+    // Another provider is not held back by this one's sockets.
+    const someoneElse = gateway.socket({ auth: { token: await mint() } });
+    expect(await connectOutcome(someoneElse)).toEqual({ connected: true });
+    someoneElse.disconnect();
+
+    // The refused socket took no slot: once one socket has closed (as the server sees it), one more connects.
+    const namespace = gateway.app.get(ConsultGateway).namespace;
+    const leaving = sockets.shift();
+    const closed = new Promise((resolve) => namespace.sockets.get(String(leaving?.id))?.once('disconnect', resolve));
+    leaving?.disconnect();
+    await closed;
+    const again = await open();
+    expect(again.outcome).toEqual({ connected: true });
+    sockets.push(again.socket);
+    const stillOver = await open();
+    expect(stillOver.outcome.connected).toBe(false);
+    if (!stillOver.outcome.connected) expect(stillOver.outcome.error.data).toEqual(rateLimited);
+    for (const socket of sockets) socket.disconnect();
   });
 
   it('tells the client its session expired and disconnects it when the token expires', async () => {

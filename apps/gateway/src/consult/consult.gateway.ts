@@ -36,6 +36,7 @@ import { normalisedAwarenessUpdate, SafetyPlanService } from '@sharedcare/safety
 import { SafetyPlanAwarenessEvent, SafetyPlanRef, SafetyPlanUpdateEvent } from '../safety-plan/safety-plan.dto.js';
 import { mapMessage } from '../threads/threads.dto.js';
 import { ConsultTelemetry } from './consult-telemetry.js';
+import { ProviderSocketCap } from './provider-socket-cap.js';
 import { RedisScaleOut } from './redis-scale-out.js';
 import type { AuthSessionEvent } from './session-event.js';
 import { SessionEventsPoll } from './session-events-poll.js';
@@ -96,7 +97,7 @@ export class ConsultGateway
   @WebSocketServer() readonly namespace: Namespace;
   private readonly expiryTimers = new WeakMap<Socket, NodeJS.Timeout>();
   private readonly lastTyping = new WeakMap<Socket, Map<string, number>>();
-  private readonly socketsPerProvider = new Map<string, number>();
+  private readonly socketCap = new ProviderSocketCap(MAX_SOCKETS_PER_PROVIDER);
   private readonly limiter: RateLimiterMemory;
   private readonly unsubscribe: (() => void)[] = [];
   private lapseTimer?: NodeJS.Timeout;
@@ -125,6 +126,8 @@ export class ConsultGateway
   afterInit(namespace: Namespace): void {
     namespace.use(this.telemetry.countingRefusals(createSocketAuthMiddleware(this.verifier)));
     this.telemetry.instrument(namespace, this, () => this.messages.sendsWaiting);
+    // Last: a socket that passes it is connected at once, so the slot it takes is given back.
+    namespace.use(this.telemetry.countingRefusals(this.socketCap.middleware));
     this.unsubscribe.push(
       this.consultEvents.subscribe((event) => this.fanOut(event)),
       this.consentEvents.subscribe((event) => void this.onConsentEvent(event)),
@@ -171,16 +174,8 @@ export class ConsultGateway
   // Nest does not await this hook, so nothing here may reject.
   handleConnection(socket: Socket): void {
     const { auth } = socket.data as AuthenticatedSocketData;
-    const open = (this.socketsPerProvider.get(auth.providerId) ?? 0) + 1;
-    this.socketsPerProvider.set(auth.providerId, open);
-    if (open > MAX_SOCKETS_PER_PROVIDER) {
-      socket.emit('error', {
-        code: 'rate_limited',
-        message: `At most ${MAX_SOCKETS_PER_PROVIDER} connections at once`,
-      });
-      socket.disconnect(true);
-      return;
-    }
+    // Already held by the handshake; a socket recovered without it is open all the same.
+    this.socketCap.hold(socket, true);
     socket.use((packet, next) => this.throttle(socket, packet, next));
     // The rooms are gone by 'disconnect'; note them while the socket still has them.
     socket.once('disconnecting', () => {
@@ -208,12 +203,6 @@ export class ConsultGateway
   }
 
   handleDisconnect(socket: Socket, reason?: string): void {
-    const { auth } = socket.data as Partial<AuthenticatedSocketData>;
-    if (auth) {
-      const open = (this.socketsPerProvider.get(auth.providerId) ?? 1) - 1;
-      if (open <= 0) this.socketsPerProvider.delete(auth.providerId);
-      else this.socketsPerProvider.set(auth.providerId, open);
-    }
     clearTimeout(this.expiryTimers.get(socket));
     this.expiryTimers.delete(socket);
     this.logger.log({ socketId: socket.id, reason }, 'socket disconnected');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { ServiceDrain } from '@sharedcare/common';
-import { MessagesService } from '@sharedcare/consult';
+import { MessagesService, ThreadsRepository } from '@sharedcare/consult';
 import {
   apiAs,
   grantConsent,
@@ -11,6 +11,7 @@ import {
   testProvider,
 } from '../../../../test/support/api.js';
 import { connectOutcome, startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
+import { ConsultGateway } from './consult.gateway.js';
 
 const org = randomUUID();
 const therapist = testProvider('therapist', org, 'Dana Reyes', 'LCSW');
@@ -126,5 +127,73 @@ describe('consult service graceful shutdown', () => {
     expect(timeline).toEqual(['ack', 'server.shutdown']);
     expect(dana.active).toBe(true);
     dana.disconnect();
+  });
+
+  it('writes the answer of a send whose batch commits as the shutdown begins before the shutdown notice', async () => {
+    const stopping = await startTestGateway();
+    try {
+      const call = apiAs(stopping);
+      await call(psychiatrist, 'GET', '/me');
+      const clientId = await registerClient(call, therapist);
+      await grantConsent(call, therapist, clientId, [psychiatrist.sub], ['general'], new Date(Date.now() + 86_400_000));
+      const threadId = await openThread(call, therapist, clientId, [psychiatrist.sub]);
+      const token = await stopping.issuer.mint({ claims: { ...therapist } });
+      const dana = stopping.socket({ auth: { token }, transports: ['websocket'] });
+      expect(await connectOutcome(dana)).toEqual({ connected: true });
+
+      // What the server hands its transport, in order, and when its drain ends; what the client
+      // receives, in order (socket.io packets as they arrive: 3 is an ack, 2 an event).
+      const server: string[] = [];
+      const client: string[] = [];
+      const label = (type: number, data: unknown) =>
+        type === 3 ? 'ack' : type === 2 && Array.isArray(data) ? String(data[0]) : `packet ${type}`;
+      const connection = stopping.app.get(ConsultGateway).namespace.sockets.get(String(dana.id))?.conn;
+      connection?.on('flush', (packets: { data?: unknown }[]) => {
+        for (const { data } of packets) {
+          if (typeof data === 'string')
+            server.push(`${label(Number(data[0]), JSON.parse(data.slice(data.indexOf('['))))} written`);
+        }
+      });
+      (
+        dana.io as unknown as {
+          on(event: 'packet', listener: (packet: { type: number; data?: unknown }) => void): void;
+        }
+      ).on('packet', ({ type, data }) => client.push(label(type, data)));
+
+      // The send's batch is held in the group commit until the shutdown has begun.
+      const repository = stopping.app.get(ThreadsRepository);
+      const transaction = repository.transaction.bind(repository);
+      let release = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let holding = () => {};
+      const held = new Promise<void>((resolve) => (holding = resolve));
+      const spy = jest.spyOn(repository, 'transaction').mockImplementation(async (work) => {
+        holding();
+        await released;
+        return transaction(work);
+      });
+      const sent = note('committed as the service stops');
+      const answer = dana.emitWithAck('message.send', { threadId, ...sent });
+      await held;
+
+      // What runService does at SIGTERM: the drain begins, and once it has settled the app closes.
+      const drain = stopping.app.get(ServiceDrain);
+      drain.begin();
+      const closed = drain.settled(30_000).then(async (idle) => {
+        server.push('settled');
+        await stopping.app.close();
+        return idle;
+      });
+      release();
+      expect(await closed).toBe(true);
+      spy.mockRestore();
+      expect(await answer).toEqual({ ok: true, message: expect.objectContaining({ threadId, ...sent }) });
+      // The sender's own message.new goes first (the send fans out before it answers), then the ack;
+      // the drain ends only once the ack is written, and the notice follows it.
+      expect(server).toEqual(['message.new written', 'ack written', 'settled', 'server.shutdown written']);
+      expect(client).toEqual(['message.new', 'ack', 'server.shutdown']);
+    } finally {
+      await stopping.stop();
+    }
   });
 });

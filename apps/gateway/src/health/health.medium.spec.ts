@@ -13,6 +13,8 @@ async function probe(gateway: TestGateway, path: string): Promise<{ status: numb
 describe('consult service health probes', () => {
   let gateway: TestGateway;
   const others: TestGateway[] = [];
+  /** The process whose Redis never answers, once started. */
+  let withoutRedis: TestGateway | undefined;
 
   /** A second process on the same database, with its own settings. */
   async function sibling(config: Partial<GatewayConfig>): Promise<TestGateway> {
@@ -40,11 +42,12 @@ describe('consult service health probes', () => {
     expect((await fetch(`${gateway.url}/api/health/ready`)).status).toBe(404);
   });
 
-  it('is not ready while the configured Redis does not answer, and stays live', async () => {
+  it('stays ready, reporting Redis down (degraded), while the configured Redis does not answer, and stays live', async () => {
     const nobody = await sibling({ redisUrl: `redis://127.0.0.1:${await freePort()}` });
+    withoutRedis = nobody;
     expect(await probe(nobody, '/health/ready')).toEqual({
-      status: 503,
-      body: { status: 'error', checks: { database: 'up', redis: 'down' } },
+      status: 200,
+      body: { status: 'degraded', checks: { database: 'up', redis: 'down' } },
     });
     expect(await probe(nobody, '/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
   });
@@ -67,5 +70,11 @@ describe('consult service health probes', () => {
       body: { status: 'error', checks: { database: 'down' } },
     });
     expect(await probe(gateway, '/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
+    // Redis being optional does not make the database so.
+    await withoutRedis?.app.get(DataSource).destroy();
+    expect(withoutRedis && (await probe(withoutRedis, '/health/ready'))).toEqual({
+      status: 503,
+      body: { status: 'error', checks: { database: 'down', redis: 'down' } },
+    });
   });
 });

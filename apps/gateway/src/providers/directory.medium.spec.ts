@@ -77,12 +77,21 @@ describe('provider directory', () => {
       const sync = new DirectorySync(directory, { authUrl: auth.url, internalApiKey: key, intervalSeconds: 0 });
       expect(await sync.sync()).toBe(good.length);
       expect(auth.calls).toHaveLength(4); // 7 entries, two per page
-      const listed = await directory.search(caller({}), undefined, 50);
-      expect(listed.map((provider) => provider.id).sort()).toEqual(good.map((provider) => provider.providerId).sort());
-      expect(listed.find((provider) => provider.id === disabled.providerId)).toMatchObject({
+      const stored = await directory.inOrganisation(
+        organisationId,
+        [...good, ...bad].map((provider) => provider.providerId),
+      );
+      expect(stored.map((provider) => provider.id).sort()).toEqual(good.map((provider) => provider.providerId).sort());
+      expect(stored.find((provider) => provider.id === disabled.providerId)).toMatchObject({
         status: 'disabled',
         email: disabled.email,
       });
+      // Kept, but not offered as someone to share with.
+      const listed = await directory.search(caller({ providerId: good[0].providerId }), undefined, 50);
+      expect(listed.map((provider) => provider.id)).toEqual(
+        expect.arrayContaining(good.filter((p) => p !== disabled).map((provider) => provider.providerId)),
+      );
+      expect(listed.map((provider) => provider.id)).not.toContain(disabled.providerId);
     } finally {
       auth.close();
     }
@@ -162,6 +171,27 @@ describe('provider directory', () => {
     // A page asked for later is newer than the disable, and is believed.
     await directory.store([synced], new Date(Date.now() + 60_000));
     expect((await directory.inOrganisation(organisationId, [provider.providerId]))[0].status).toBe('active');
+  });
+
+  it('leaves disabled accounts out of GET /api/providers, and refuses it and GET /api/me to a disabled caller', async () => {
+    const colleague = { sub: randomUUID(), role: 'psychiatrist', name: 'Morgan Hale', cred: 'MD' };
+    const caller = { sub: randomUUID(), role: 'therapist', name: 'Morgan Vale', cred: 'LPC' };
+    expect((await api(colleague, '/me')).status).toBe(200);
+    expect((await api(caller, '/me')).body).toMatchObject({ providerId: caller.sub });
+    const listed = async () =>
+      ((await api(caller, '/providers?query=morgan')).body.providers as { providerId: string }[]).map(
+        (provider) => provider.providerId,
+      );
+    expect((await listed()).sort()).toEqual([caller.sub, colleague.sub].sort());
+
+    await directory.markDisabled(colleague.sub);
+    expect(await listed()).toEqual([caller.sub]);
+    // The colleague's token still verifies (the disable is known here before it expires): refused all the same.
+    const unauthenticated = { status: 401, body: { error: { code: 'unauthenticated', message: expect.any(String) } } };
+    expect(await api(colleague, '/me')).toEqual(unauthenticated);
+    expect(await api(colleague, '/providers?query=morgan')).toEqual(unauthenticated);
+    // Its next call does not bring the account back.
+    expect(await listed()).toEqual([caller.sub]);
   });
 
   it('refuses every client route to a provider the directory knows as disabled', async () => {

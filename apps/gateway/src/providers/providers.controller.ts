@@ -11,8 +11,8 @@ export class ProvidersController {
 
   @Authenticated({ permission: 'provider.read' })
   @Get()
-  @ApiOkResponse({ type: ProviderListResponse, description: 'Providers of the caller’s organisation, by name.' })
-  @ApiUnauthorizedResponse({ description: '`unauthenticated`' })
+  @ApiOkResponse({ type: ProviderListResponse, description: 'Active providers of the caller’s organisation, by name.' })
+  @ApiUnauthorizedResponse({ description: '`unauthenticated`, also for a disabled account.' })
   async search(@Auth() auth: AuthContext, @Query() query: ProviderSearchQuery): Promise<ProviderListResponse> {
     const providers = await this.directory.search(auth, query.query, query.limit ?? 50);
     return { providers: providers.map(mapProvider) };

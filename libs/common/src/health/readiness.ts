@@ -22,8 +22,12 @@ export class LivenessReport {
  * messages, hosts or timings, which terminus would add), since the probe is unauthenticated.
  */
 export class ReadinessReport {
-  @ApiProperty({ enum: ['ok', 'error', 'shutting_down'] })
-  status: 'ok' | 'error' | 'shutting_down';
+  @ApiProperty({
+    enum: ['ok', 'degraded', 'error', 'shutting_down'],
+    description:
+      '`degraded` (still ready, 200): an optional dependency is down, e.g. Redis, which only speeds live delivery up.',
+  })
+  status: 'ok' | 'degraded' | 'error' | 'shutting_down';
 
   @ApiProperty({
     type: 'object',
@@ -35,8 +39,11 @@ export class ReadinessReport {
 }
 
 /**
- * Readiness of one process (`GET /health/ready`): every dependency answers within a second, and
- * the process is not shutting down. A drain answers `shutting_down` at once, without asking the
+ * Readiness of one process (`GET /health/ready`): every required dependency answers within a
+ * second, and the process is not shutting down. An optional dependency (one the process serves
+ * correctly without, only less well) that does not answer leaves it ready, reported `degraded`
+ * with that check `down`: taking every process out of the load balancer for it would turn a
+ * slower service into none. A drain answers `shutting_down` at once, without asking the
  * dependencies, from the moment the signal arrives.
  */
 @Injectable()
@@ -52,7 +59,11 @@ export class Readiness {
     return () => this.indicators.check(key).attempt(ping).withTimeout(CHECK_TIMEOUT_MS);
   }
 
-  async check(checks: HealthIndicatorFunction[]): Promise<{ ready: boolean; report: ReadinessReport }> {
+  /** `optional` names the checks (their keys) whose failure degrades the process without making it unready. */
+  async check(
+    checks: HealthIndicatorFunction[],
+    optional: readonly string[] = [],
+  ): Promise<{ ready: boolean; report: ReadinessReport }> {
     if (this.drain.isDraining) return { ready: false, report: { status: 'shutting_down', checks: {} } };
     let result: HealthCheckResult;
     try {
@@ -62,9 +73,15 @@ export class Readiness {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       result = error.getResponse() as HealthCheckResult;
     }
-    const states = Object.entries(result.details).map(([key, { status }]) => [key, status === 'up' ? 'up' : 'down']);
-    const status = result.status === 'error' || result.status === 'shutting_down' ? result.status : 'ok';
-    return { ready: status === 'ok', report: { status, checks: Object.fromEntries(states) } };
+    const states = Object.entries(result.details).map(
+      ([key, { status }]) => [key, status === 'up' ? 'up' : 'down'] as const,
+    );
+    const checked = Object.fromEntries(states);
+    if (result.status === 'shutting_down')
+      return { ready: false, report: { status: 'shutting_down', checks: checked } };
+    const down = states.filter(([, state]) => state === 'down').map(([key]) => key);
+    const status = down.length === 0 ? 'ok' : down.every((key) => optional.includes(key)) ? 'degraded' : 'error';
+    return { ready: status !== 'error', report: { status, checks: checked } };
   }
 }
 
