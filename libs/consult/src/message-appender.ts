@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { type AuditEntry, AuditService } from '@sharedcare/audit';
-import { DomainException, GroupCommit, type Settled } from '@sharedcare/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { concurrentBatches, DomainException, GroupCommit, type Settled } from '@sharedcare/common';
 import { AccessService, type ConsentCategory } from '@sharedcare/consent';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Message } from './message.entity.js';
 import { type PendingMessage, type SendKey, ThreadsRepository, type WithinSend } from './threads.repository.js';
 
@@ -49,13 +50,14 @@ export function consentRequired(category: string, providerIds: string[]): Domain
 }
 
 /**
- * Stores messages with group commit: sends that arrive while a transaction is being written go
- * together in the next one, with one consent check, one audit append and one commit for all, so
- * under load the database commits far less often than once per message, and alone a send is
- * written at once. (One batch at a time: with two, a shutdown's notice could overtake the answer
- * to a send in flight; see the graceful-shutdown end-to-end test.) Each send still stands alone: its own gapless sequence number, idempotency,
- * consent refusal and answer. A batch whose transaction fails (a referral follow-up that lost a
- * race, a lost connection) is written again one send at a time, so one send's refusal is its own.
+ * Stores messages with group commit: a send is written at once while one of the writers
+ * (concurrentBatches: one on the embedded database, a few on a server) is free; sends that arrive
+ * while all are busy go together in the next transaction, with one consent check, one audit
+ * append and one commit for all, so under load the database commits far less often than once per
+ * message, and alone a send is written at once. Each send still stands alone: its own gapless
+ * sequence number, idempotency, consent refusal and answer. A batch whose transaction fails (a
+ * referral follow-up that lost a race, a lost connection) is written again one send at a time, so
+ * one send's refusal is its own.
  */
 @Injectable()
 export class MessageAppender {
@@ -65,11 +67,12 @@ export class MessageAppender {
     private readonly threads: ThreadsRepository,
     private readonly access: AccessService,
     private readonly audit: AuditService,
+    @InjectDataSource() dataSource: DataSource,
   ) {
-    this.batches = new GroupCommit((requests) => this.writeApart(requests), MAX_BATCH);
+    this.batches = new GroupCommit((requests) => this.writeApart(requests), MAX_BATCH, concurrentBatches(dataSource));
   }
 
-  /** Sends waiting for the batch being written. */
+  /** Sends waiting for a free writer. */
   get waiting(): number {
     return this.batches.waiting;
   }

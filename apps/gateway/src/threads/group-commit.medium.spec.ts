@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
+import { concurrentBatches } from '@sharedcare/common';
 import { MessageAppender, ThreadsRepository } from '@sharedcare/consult';
+import { DataSource } from 'typeorm';
 import { apiAs, grantConsent, registerClient, testProvider } from '../../../../test/support/api.js';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
 
@@ -26,12 +28,13 @@ describe('sending with group commit', () => {
   let call: ReturnType<typeof apiAs>;
   let appender: MessageAppender;
   /** Batches this gateway writes at once. */
-  const writers = 1;
+  let writers: number;
 
   beforeAll(async () => {
     gateway = await startTestGateway();
     call = apiAs(gateway);
     appender = gateway.app.get(MessageAppender);
+    writers = concurrentBatches(gateway.app.get(DataSource));
     await call(psychiatrist, 'GET', '/me');
   });
   afterEach(() => jest.restoreAllMocks());
@@ -243,6 +246,39 @@ describe('sending with group commit', () => {
       body: { error: { code: 'consent_required' } },
     });
   });
+
+  // The embedded database serves one connection, so it writes one batch at a time.
+  const severalWriters = process.env.DATABASE_URL ? it : it.skip;
+
+  severalWriters('writes a send at once while another batch is held open (PostgreSQL only)', async () => {
+    expect(writers).toBeGreaterThan(1);
+    const { threadId } = await sharedThread();
+    const { held, release } = holdBatches();
+    const slow = call(therapist, 'POST', `/threads/${threadId}/messages`, note('held'));
+    await held;
+    const fast = await call(therapist, 'POST', `/threads/${threadId}/messages`, note('not kept waiting'));
+    expect(fast.status).toBe(201);
+    expect(fast.body.seq).toBe(2);
+    release();
+    expect(await slow).toMatchObject({ status: 201, body: { seq: 3 } });
+  });
+
+  severalWriters(
+    'stores one message when the same send goes in two batches written at once (PostgreSQL only)',
+    async () => {
+      const { threadId } = await sharedThread();
+      const { held, release } = holdBatches(2);
+      const retry = note('Sent twice at once');
+      const answers = [1, 2].map(() => call(therapist, 'POST', `/threads/${threadId}/messages`, retry));
+      await held;
+      release();
+      const [first, second] = await Promise.all(answers);
+      expect([first.status, second.status]).toEqual([201, 201]);
+      expect(second.body.messageId).toBe(first.body.messageId);
+      const history = await call(therapist, 'GET', `/threads/${threadId}/messages`);
+      expect(history.body.messages.map((message: { seq: number }) => message.seq)).toEqual([1, 2]);
+    },
+  );
 
   (process.env.DATABASE_URL ? it : it.skip)(
     'stores one message when the same send commits on two processes at once (PostgreSQL only)',
