@@ -12,6 +12,7 @@ import type {
   Measures,
   MedicationList,
   Message,
+  MessagePage,
   OverdueAcknowledgements,
   Provider,
   SafetyPlanChanges,
@@ -25,7 +26,12 @@ import type { ConsentResponse } from '../../apps/gateway/src/clients/consents.dt
 import type { MeResponse } from '../../apps/gateway/src/providers/me.dto.js';
 import type { ProviderResponse } from '../../apps/gateway/src/providers/providers.dto.js';
 import type { PlanChangesResponse, SafetyPlanResponse } from '../../apps/gateway/src/safety-plan/safety-plan.dto.js';
-import type { MessageResponse, OverdueResponse, ThreadResponse } from '../../apps/gateway/src/threads/threads.dto.js';
+import type {
+  MessagePageResponse,
+  MessageResponse,
+  OverdueResponse,
+  ThreadResponse,
+} from '../../apps/gateway/src/threads/threads.dto.js';
 
 type Conforms<Answer extends Wire, Wire> = Answer;
 
@@ -36,6 +42,7 @@ export type ContractConformance = [
   Conforms<MeResponse, Me>,
   Conforms<ProviderResponse, Provider>,
   Conforms<MessageResponse, Message>,
+  Conforms<MessagePageResponse, MessagePage>,
   Conforms<ThreadResponse, Thread>,
   Conforms<OverdueResponse, OverdueAcknowledgements>,
   Conforms<MedicationListResponse, MedicationList>,
