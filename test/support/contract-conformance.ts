@@ -16,6 +16,10 @@ import type {
   OverdueAcknowledgements,
   Provider,
   SafetyPlanChanges,
+  SafetyPlanComparison,
+  SafetyPlanNamedVersion,
+  SafetyPlanNamedVersionPlan,
+  SafetyPlanNamedVersions,
   SafetyPlanView,
   Thread,
 } from '@sharedcare/client';
@@ -25,7 +29,14 @@ import type { ClientDetailResponse, ClientResponse } from '../../apps/gateway/sr
 import type { ConsentResponse } from '../../apps/gateway/src/clients/consents.dto.js';
 import type { MeResponse } from '../../apps/gateway/src/providers/me.dto.js';
 import type { ProviderResponse } from '../../apps/gateway/src/providers/providers.dto.js';
-import type { PlanChangesResponse, SafetyPlanResponse } from '../../apps/gateway/src/safety-plan/safety-plan.dto.js';
+import type {
+  NamedVersionPlanResponse,
+  NamedVersionResponse,
+  NamedVersionsResponse,
+  PlanChangesResponse,
+  PlanComparisonResponse,
+  SafetyPlanResponse,
+} from '../../apps/gateway/src/safety-plan/safety-plan.dto.js';
 import type {
   MessagePageResponse,
   MessageResponse,
@@ -49,5 +60,9 @@ export type ContractConformance = [
   Conforms<MeasuresResponse, Measures>,
   Conforms<SafetyPlanResponse, SafetyPlanView>,
   Conforms<PlanChangesResponse, SafetyPlanChanges>,
+  Conforms<NamedVersionResponse, SafetyPlanNamedVersion>,
+  Conforms<NamedVersionsResponse, SafetyPlanNamedVersions>,
+  Conforms<NamedVersionPlanResponse, SafetyPlanNamedVersionPlan>,
+  Conforms<PlanComparisonResponse, SafetyPlanComparison>,
   Conforms<AccessReportResponse, AccessReport>,
 ];
