@@ -7,6 +7,7 @@ import {
   launchBrowser,
   screenshot,
   signedInClinicians,
+  signIn,
   type TestBrowser,
 } from '../support/browser.js';
 import { type Platform, startPlatform } from '../support/services.js';
@@ -96,7 +97,7 @@ describeInBrowser('the web client: consult stories 1 and 2', () => {
     const change = messages(therapist).getByRole('listitem').filter({ hasText: 'sertraline' });
     await change.getByText('Start sertraline 50 mg, once daily').waitFor();
     await change.getByRole('button', { name: 'Acknowledge medication change' }).click();
-    await change.getByText('You acknowledged this').waitFor();
+    await change.getByText(/^Acknowledged by You on /).waitFor();
     const posted = messages(psychiatrist).getByRole('listitem').filter({ hasText: 'sertraline' });
     await posted.getByText(/^Acknowledged by /).waitFor();
     await expectAccessible(therapist);
@@ -127,6 +128,69 @@ describeInBrowser('the web client: consult stories 1 and 2', () => {
       .filter({ hasText: 'Passive ideation' })
       .getByText(/^Acknowledged by /)
       .waitFor();
+  });
+
+  it('after a reload, shows who acknowledged what and when, and offers only what is still unacknowledged', async () => {
+    const psychiatristApi = await demoApi(platform, 'psychiatrist@demo.test');
+    await psychiatristApi.send(threadId, {
+      clientMessageId: crypto.randomUUID(),
+      kind: 'medication_change',
+      category: 'medications',
+      body: {
+        action: 'hold',
+        medication: { name: 'trazodone' },
+        effectiveDate: '2026-12-01',
+        reason: 'Daytime sedation',
+      },
+    });
+    await messages(therapist).getByText('Hold trazodone').waitFor();
+    const { receipts } = await psychiatristApi.messages(threadId);
+    const at = (providerId: string) => receipts.acknowledgements.find((entry) => entry.providerId === providerId);
+    const [dana, sam] = await Promise.all([
+      demoApi(platform, 'therapist@demo.test').then((api) => api.me()),
+      psychiatristApi.me(),
+    ]);
+    const danaAcknowledged = at(dana.providerId)!.acknowledgedAt;
+    const samAcknowledged = at(sam.providerId)!.acknowledgedAt;
+
+    // A reload signs out (tokens live in memory only); sign in again and come back to the thread.
+    for (const [page, email] of [
+      [therapist, 'therapist@demo.test'],
+      [psychiatrist, 'psychiatrist@demo.test'],
+    ] as const) {
+      await page.reload();
+      await signIn(page, platform.gateway.url, email);
+      await page.goto(threadUrl);
+      await page.getByRole('heading', { name: 'Sleep and mood', level: 2 }).waitFor();
+    }
+
+    const item = (page: Page, text: string) => messages(page).getByRole('listitem').filter({ hasText: text }).first();
+    const acknowledgement = (page: Page, text: string) =>
+      item(page, text).getByRole('list', { name: 'Acknowledgements' }).getByRole('listitem');
+    // The therapist acknowledged the sertraline change: who and when, and no button.
+    const sertraline = item(therapist, 'Start sertraline');
+    await sertraline.getByText('Acknowledged by You on').waitFor();
+    expect(await sertraline.locator('time').last().getAttribute('datetime')).toBe(danaAcknowledged);
+    expect(await sertraline.getByRole('button', { name: /^Acknowledge/ }).count()).toBe(0);
+    // Still owed: the trazodone hold keeps its button.
+    await item(therapist, 'Hold trazodone').getByRole('button', { name: 'Acknowledge medication change' }).waitFor();
+    // The safety concern the therapist sent: the psychiatrist's acknowledgement, with its time.
+    const concern = acknowledgement(therapist, 'Passive ideation');
+    await concern.getByText('Acknowledged by Dr. Sam Okafor, MD on').waitFor();
+    expect(await concern.locator('time').getAttribute('datetime')).toBe(samAcknowledged);
+    expect(await item(therapist, 'Passive ideation').getByText('Awaiting acknowledgement').count()).toBe(0);
+    // And the psychiatrist, reloaded too, sees the same from the other side.
+    await acknowledgement(psychiatrist, 'Start sertraline').getByText('Acknowledged by Dana Reyes').waitFor();
+    await acknowledgement(psychiatrist, 'Passive ideation').getByText('Acknowledged by You on').waitFor();
+    expect(
+      await item(psychiatrist, 'Passive ideation')
+        .getByRole('button', { name: /^Acknowledge/ })
+        .count(),
+    ).toBe(0);
+    await item(psychiatrist, 'Hold trazodone')
+      .getByText(/^Awaiting acknowledgement by /)
+      .waitFor();
+    await expectAccessible(therapist);
   });
 
   it('computes the PHQ-9 total from its items and sends them', async () => {

@@ -56,6 +56,12 @@ describeInBrowser('the web client: the safety plan, story 3', () => {
       .waitForFunction(([element, expected]) => (element as { value: string }).value === expected, [handle, value]);
   }
 
+  /** Whether the element has the page's focus. */
+  const hasFocus = (locator: Locator) =>
+    locator.evaluate(
+      (element) => element === (element as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement,
+    );
+
   /** The plan as the service stores it (through the typed client). */
   async function stored() {
     const api = await demoApi(platform, 'therapist@demo.test');
@@ -211,6 +217,78 @@ describeInBrowser('the web client: the safety plan, story 3', () => {
     await printable.getByText('Not sleeping for two nights').waitFor();
     await printable.getByText(/988 Suicide & Crisis Lifeline/).waitFor();
     await printable.close();
+  });
+
+  it('names the plan as it stands, opens that version read-only, and compares it with the plan as it changes', async () => {
+    const LABEL = 'Reviewed with the client on 27 November';
+    const versions = therapist.getByRole('region', { name: 'Named versions' });
+    const label = versions.getByRole('textbox', { name: 'Label' });
+    expect(await label.inputValue()).toMatch(/^Reviewed with the client on /);
+    // From the keyboard: type the label, Enter names it.
+    await label.fill(LABEL);
+    await label.press('Enter');
+    await versions
+      .getByRole('status')
+      .filter({ hasText: `Named “${LABEL}”.` })
+      .waitFor();
+    const row = versions.getByRole('row', { name: new RegExp(LABEL) });
+    await row.getByRole('cell', { name: 'You' }).waitFor();
+    const { api, clientId } = await stored();
+    const [named] = (await api.namedSafetyPlanVersions(clientId)).versions;
+    expect(named).toMatchObject({ label: LABEL });
+    await expectAccessible(therapist);
+
+    // Opened: the plan as it was, read-only; closing it gives focus back to the button that opened it.
+    const open = row.getByRole('button', { name: `Open “${LABEL}”` });
+    await open.focus();
+    await therapist.keyboard.press('Enter');
+    const version = therapist.getByRole('region', { name: `“${LABEL}” (read-only)` });
+    await version.getByText('Not sleeping for two nights').waitFor();
+    await version.getByText('Alex (sister), 555-0142').waitFor();
+    expect(await hasFocus(version.getByRole('heading', { level: 4 }))).toBe(true);
+    expect(await version.getByRole('textbox').count()).toBe(0);
+    await expectAccessible(therapist);
+    await version.getByRole('button', { name: `Close “${LABEL}”` }).click();
+    await version.waitFor({ state: 'detached' });
+    expect(await hasFocus(open)).toBe(true);
+
+    // Compared with the current plan, which the psychiatrist now changes: the comparison follows.
+    await row.getByRole('button', { name: `Compare “${LABEL}” with the current plan` }).click();
+    const comparison = therapist.getByRole('region', { name: `“${LABEL}” compared with the current plan` });
+    await comparison.getByText('The current plan is the same as this version.').waitFor();
+    await section(psychiatrist, WARNING_SIGNS)
+      .getByLabel(`Text, item 1 of ${WARNING_SIGNS}`)
+      .fill('Not sleeping for three nights');
+    await section(psychiatrist, COPING)
+      .getByRole('button', { name: `Add to ${COPING}` })
+      .click();
+    await section(psychiatrist, COPING).getByLabel(`Text, item 1 of ${COPING}`).fill('Call my brother');
+    await section(psychiatrist, SUPPORT)
+      .getByRole('button', { name: `Remove item 1 of ${SUPPORT}` })
+      .click();
+    await saved(psychiatrist);
+
+    const diff = (heading: string) => comparison.getByRole('region', { name: new RegExp(`^\\d\\. ${heading}$`) });
+    await diff(WARNING_SIGNS)
+      .getByRole('list', { name: 'Changed' })
+      .getByText('Was: Not sleeping for two nights. Now: Not sleeping for three nights')
+      .waitFor();
+    await diff(COPING).getByRole('list', { name: 'Added' }).getByText('Call my brother').waitFor();
+    await diff(SUPPORT).getByRole('list', { name: 'Removed' }).getByText('Alex (sister), 555-0142').waitFor();
+    await diff('What matters most to me').getByText('No changes (1 item the same)').waitFor();
+    await comparison.getByText('3 changes since this version (the current plan as saved).').waitFor();
+    await expectAccessible(therapist);
+    await screenshot(therapist, 'safety-plan-compare');
+
+    // The service agrees, section by section.
+    const compared = await api.compareSafetyPlan(clientId, named.id);
+    const counts = compared.sections.map((s) => [s.added.length, s.removed.length, s.changed.length]);
+    expect(counts.slice(0, 4)).toEqual([
+      [0, 0, 1],
+      [1, 0, 0],
+      [0, 0, 0],
+      [0, 1, 0],
+    ]);
   });
 
   it('tells the psychiatrist at once when the consent is revoked, and takes no more edits', async () => {

@@ -12,9 +12,14 @@ import type {
   Measures,
   MedicationList,
   Message,
+  MessagePage,
   OverdueAcknowledgements,
   Provider,
   SafetyPlanChanges,
+  SafetyPlanComparison,
+  SafetyPlanNamedVersion,
+  SafetyPlanNamedVersionPlan,
+  SafetyPlanNamedVersions,
   SafetyPlanView,
   Thread,
 } from '@sharedcare/client';
@@ -24,8 +29,20 @@ import type { ClientDetailResponse, ClientResponse } from '../../apps/gateway/sr
 import type { ConsentResponse } from '../../apps/gateway/src/clients/consents.dto.js';
 import type { MeResponse } from '../../apps/gateway/src/providers/me.dto.js';
 import type { ProviderResponse } from '../../apps/gateway/src/providers/providers.dto.js';
-import type { PlanChangesResponse, SafetyPlanResponse } from '../../apps/gateway/src/safety-plan/safety-plan.dto.js';
-import type { MessageResponse, OverdueResponse, ThreadResponse } from '../../apps/gateway/src/threads/threads.dto.js';
+import type {
+  NamedVersionPlanResponse,
+  NamedVersionResponse,
+  NamedVersionsResponse,
+  PlanChangesResponse,
+  PlanComparisonResponse,
+  SafetyPlanResponse,
+} from '../../apps/gateway/src/safety-plan/safety-plan.dto.js';
+import type {
+  MessagePageResponse,
+  MessageResponse,
+  OverdueResponse,
+  ThreadResponse,
+} from '../../apps/gateway/src/threads/threads.dto.js';
 
 type Conforms<Answer extends Wire, Wire> = Answer;
 
@@ -36,11 +53,16 @@ export type ContractConformance = [
   Conforms<MeResponse, Me>,
   Conforms<ProviderResponse, Provider>,
   Conforms<MessageResponse, Message>,
+  Conforms<MessagePageResponse, MessagePage>,
   Conforms<ThreadResponse, Thread>,
   Conforms<OverdueResponse, OverdueAcknowledgements>,
   Conforms<MedicationListResponse, MedicationList>,
   Conforms<MeasuresResponse, Measures>,
   Conforms<SafetyPlanResponse, SafetyPlanView>,
   Conforms<PlanChangesResponse, SafetyPlanChanges>,
+  Conforms<NamedVersionResponse, SafetyPlanNamedVersion>,
+  Conforms<NamedVersionsResponse, SafetyPlanNamedVersions>,
+  Conforms<NamedVersionPlanResponse, SafetyPlanNamedVersionPlan>,
+  Conforms<PlanComparisonResponse, SafetyPlanComparison>,
   Conforms<AccessReportResponse, AccessReport>,
 ];

@@ -8,6 +8,7 @@ import {
   type MessageBodies,
   type Receipt,
   request,
+  type ThreadReceipts,
   type SendableKind,
 } from '@sharedcare/client';
 import type { Session } from './session';
@@ -27,14 +28,20 @@ export interface Outgoing {
   error?: string;
 }
 
+export interface Acknowledged {
+  providerId: string;
+  /** Unknown only from a service that sends acknowledged receipts without their time. */
+  acknowledgedAt?: string;
+}
+
 export interface ThreadState {
   messages: Message[];
   lastSeq: number;
   /** Per other provider: how far they have received and read. */
   delivered: Record<string, number>;
   read: Record<string, number>;
-  /** messageId → providers who acknowledged it (seen live, or by this user's own action). */
-  acknowledged: Record<string, string[]>;
+  /** messageId → who acknowledged it and when (from the history, live receipts, or this user's own action). */
+  acknowledged: Record<string, Acknowledged[]>;
   typing: Record<string, number>;
   present: string[];
 }
@@ -180,9 +187,13 @@ export class Live {
   }
 
   async acknowledge(message: Message): Promise<void> {
-    if (this.current?.connected) await request(this.current, 'message.acknowledge', { messageId: message.messageId });
-    else await this.api.acknowledge(message.messageId);
-    this.noteAcknowledged(message.threadId, message.messageId, this.me);
+    const answer = this.current?.connected
+      ? await request(this.current, 'message.acknowledge', { messageId: message.messageId })
+      : await this.api.acknowledge(message.messageId);
+    this.noteAcknowledged(message.threadId, message.messageId, {
+      providerId: this.me,
+      acknowledgedAt: answer.acknowledgedAt,
+    });
   }
 
   send<K extends SendableKind>(threadId: string, kind: K, category: ConsentCategory, body: MessageBodies[K]): void {
@@ -239,6 +250,7 @@ export class Live {
     if (!this.current) return;
     const answer = await request(this.current, 'thread.join', { threadId, afterSeq: this.thread(threadId).lastSeq });
     this.merge(threadId, answer.messages);
+    this.noteReceipts(threadId, answer.receipts);
     if (answer.nextAfter !== null) await this.catchUp(threadId, answer.nextAfter);
   }
 
@@ -247,6 +259,7 @@ export class Live {
     for (let next: number | null = after; next !== null;) {
       const page = await this.api.messages(threadId, next);
       this.merge(threadId, page.messages);
+      this.noteReceipts(threadId, page.receipts);
       next = page.nextAfter;
     }
   }
@@ -304,24 +317,42 @@ export class Live {
   private onReceipt(receipt: Receipt): void {
     const thread = this.thread(receipt.threadId);
     if (receipt.kind === 'acknowledged' && receipt.messageId) {
-      this.noteAcknowledged(receipt.threadId, receipt.messageId, receipt.providerId);
+      const { providerId, acknowledgedAt } = receipt;
+      this.noteAcknowledged(receipt.threadId, receipt.messageId, { providerId, acknowledgedAt });
       return;
     }
-    const map = receipt.kind === 'read' ? 'read' : 'delivered';
     const upto = receipt.uptoSeq ?? 0;
-    thread[map] = { ...thread[map], [receipt.providerId]: Math.max(upto, thread[map][receipt.providerId] ?? 0) };
-    if (map === 'read')
-      thread.delivered = {
-        ...thread.delivered,
-        [receipt.providerId]: Math.max(upto, thread.delivered[receipt.providerId] ?? 0),
-      };
+    // Reading a message implies it was delivered.
+    this.notePosition(thread, 'delivered', receipt.providerId, upto);
+    if (receipt.kind === 'read') this.notePosition(thread, 'read', receipt.providerId, upto);
     this.changed();
   }
 
-  private noteAcknowledged(threadId: string, messageId: string, providerId: string): void {
+  /**
+   * What the history says live receipts said before this page was there (a reload, a reconnection):
+   * everyone's positions, and the acknowledgements of the messages it handed over.
+   */
+  private noteReceipts(threadId: string, receipts: ThreadReceipts): void {
+    const thread = this.thread(threadId);
+    for (const position of receipts.positions) {
+      this.notePosition(thread, 'delivered', position.providerId, position.deliveredSeq);
+      this.notePosition(thread, 'read', position.providerId, position.readSeq);
+    }
+    for (const { messageId, ...acknowledged } of receipts.acknowledgements)
+      this.noteAcknowledged(threadId, messageId, acknowledged);
+    this.changed();
+  }
+
+  /** Positions only move forward: a page read earlier never takes back what a live receipt said. */
+  private notePosition(thread: ThreadState, map: 'delivered' | 'read', providerId: string, upto: number): void {
+    if (upto > (thread[map][providerId] ?? 0)) thread[map] = { ...thread[map], [providerId]: upto };
+  }
+
+  private noteAcknowledged(threadId: string, messageId: string, acknowledged: Acknowledged): void {
     const thread = this.thread(threadId);
     const who = thread.acknowledged[messageId] ?? [];
-    if (!who.includes(providerId)) thread.acknowledged = { ...thread.acknowledged, [messageId]: [...who, providerId] };
+    if (!who.some((entry) => entry.providerId === acknowledged.providerId))
+      thread.acknowledged = { ...thread.acknowledged, [messageId]: [...who, acknowledged] };
     this.changed();
   }
 

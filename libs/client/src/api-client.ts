@@ -17,6 +17,10 @@ import type {
   OverdueAcknowledgements,
   Provider,
   SafetyPlanChanges,
+  SafetyPlanComparison,
+  SafetyPlanNamedVersion,
+  SafetyPlanNamedVersionPlan,
+  SafetyPlanNamedVersions,
   SafetyPlanView,
   SendMessageRequest,
   Thread,
@@ -131,6 +135,16 @@ export function apiClient(options: ClientOptions) {
     measures: (clientId: string) => get<Measures>(`/clients/${id(clientId)}/measures`),
     safetyPlan: (clientId: string) => get<SafetyPlanView>(`/clients/${id(clientId)}/safety-plan`),
     safetyPlanVersions: (clientId: string) => get<SafetyPlanChanges>(`/clients/${id(clientId)}/safety-plan/versions`),
+    /** Names the plan as the service stores it now. */
+    nameSafetyPlanVersion: (clientId: string, label: string) =>
+      post<SafetyPlanNamedVersion>(`/clients/${id(clientId)}/safety-plan/named-versions`, { label }),
+    namedSafetyPlanVersions: (clientId: string) =>
+      get<SafetyPlanNamedVersions>(`/clients/${id(clientId)}/safety-plan/named-versions`),
+    namedSafetyPlanVersion: (clientId: string, versionId: string) =>
+      get<SafetyPlanNamedVersionPlan>(`/clients/${id(clientId)}/safety-plan/named-versions/${id(versionId)}`),
+    /** `from` and `to`: a named version's id, a change's seq (0: the new plan), or 'current' (to's default). */
+    compareSafetyPlan: (clientId: string, from: string | number, to?: string | number) =>
+      get<SafetyPlanComparison>(`/clients/${id(clientId)}/safety-plan/compare${query({ from, to })}`),
     accessReport: (clientId: string, before?: number) =>
       get<AccessReport>(`/clients/${id(clientId)}/access-report${query({ before })}`),
   };

@@ -13,7 +13,14 @@ export type ConsultEvent =
   | {
       type: 'receipt';
       recipientIds: string[];
-      receipt: { threadId: string; providerId: string; kind: 'acknowledged'; messageId: string };
+      receipt: {
+        threadId: string;
+        providerId: string;
+        kind: 'acknowledged';
+        messageId: string;
+        /** ISO 8601: the receipt crosses processes as it is. */
+        acknowledgedAt: string;
+      };
     };
 
 /**

@@ -31,6 +31,36 @@ export interface SendMessageInput {
 /** A message as one reader may see it: withheld when their consent no longer covers its category. */
 export type ReadableMessage = MessageView | (Omit<MessageView, 'body'> & { body: null; withheld: 'consent_required' });
 
+/** How far a participant has received and read the thread. */
+export interface ParticipantPosition {
+  providerId: string;
+  deliveredSeq: number;
+  readSeq: number;
+}
+
+/** A clinical acknowledgement: who acknowledged which message, when. */
+export interface AcknowledgementView {
+  messageId: string;
+  providerId: string;
+  acknowledgedAt: Date;
+}
+
+/**
+ * The receipts a page of history carries, so a reader who (re)loads learns what live `receipt`
+ * events told those who were there: every participant's delivered and read positions, and the
+ * acknowledgements of the page's messages whose body the reader may see (none for a withheld one).
+ */
+export interface ThreadReceipts {
+  positions: ParticipantPosition[];
+  acknowledgements: AcknowledgementView[];
+}
+
+export interface HistoryPage {
+  messages: ReadableMessage[];
+  nextAfter: number | null;
+  receipts: ThreadReceipts;
+}
+
 export interface OverdueAcknowledgement {
   messageId: string;
   threadId: string;
@@ -159,12 +189,11 @@ export class MessagesService {
     return view;
   }
 
-  /** Every message after `afterSeq`, in order, at most `limit`; handing them over marks them delivered. */
-  async history(
-    auth: AuthContext,
-    threadId: string,
-    page: { afterSeq: number; limit: number },
-  ): Promise<{ messages: ReadableMessage[]; nextAfter: number | null }> {
+  /**
+   * Every message after `afterSeq`, in order, at most `limit`, with the thread's receipts (see
+   * {@link ThreadReceipts}); handing them over marks them delivered.
+   */
+  async history(auth: AuthContext, threadId: string, page: { afterSeq: number; limit: number }): Promise<HistoryPage> {
     const [grant] = (await this.access.requireAccess({ auth, permission: 'thread.read', ids: [threadId] })).values();
     const id = threadId.toLowerCase();
     const rows = await this.threads.messagesAfter(id, page.afterSeq, page.limit);
@@ -194,7 +223,30 @@ export class MessagesService {
     const last = rows.at(-1)?.seq;
     if (last !== undefined && grant.basis !== 'emergency')
       await this.receipt(auth, grant.clientId, id, 'delivered', last);
-    return { messages, nextAfter: rows.length === page.limit && last !== undefined ? last : null };
+    return {
+      messages,
+      nextAfter: rows.length === page.limit && last !== undefined ? last : null,
+      receipts: await this.receipts(id, messages),
+    };
+  }
+
+  /** The thread's positions, and the acknowledgements of those `messages` the reader may see in full. */
+  private async receipts(threadId: string, messages: readonly ReadableMessage[]): Promise<ThreadReceipts> {
+    const readable = messages
+      .filter((message) => !('withheld' in message) && NEEDS_ACKNOWLEDGEMENT.includes(message.kind))
+      .map((message) => message.messageId);
+    const [participants, acknowledgements] = await Promise.all([
+      this.threads.participants([threadId]),
+      this.threads.acknowledgements(readable),
+    ]);
+    return {
+      positions: participants.map(({ providerId, deliveredSeq, readSeq }) => ({ providerId, deliveredSeq, readSeq })),
+      acknowledgements: acknowledgements
+        .map(({ messageId, providerId, acknowledgedAt }) => ({ messageId, providerId, acknowledgedAt }))
+        .sort(
+          (a, b) => a.acknowledgedAt.getTime() - b.acknowledgedAt.getTime() || (a.messageId < b.messageId ? -1 : 1),
+        ),
+    };
   }
 
   /** Marks the thread read up to `uptoSeq` for the caller and tells the other participants. */
@@ -264,7 +316,13 @@ export class MessagesService {
     this.events.publish({
       type: 'receipt',
       recipientIds: await this.otherCoveredParticipants(auth, grant.clientId, message.threadId),
-      receipt: { threadId: message.threadId, providerId: auth.providerId, kind: 'acknowledged', messageId: message.id },
+      receipt: {
+        threadId: message.threadId,
+        providerId: auth.providerId,
+        kind: 'acknowledged',
+        messageId: message.id,
+        acknowledgedAt: stored.acknowledgedAt.toISOString(),
+      },
     });
     return { messageId: message.id, acknowledgedAt: stored.acknowledgedAt };
   }

@@ -79,6 +79,45 @@ export interface SafetyPlanView {
   seq: number;
   sections: { id: string; heading: string; help: string; items: { text: string; name?: string; phone?: string }[] }[];
 }
+export interface SafetyPlanItem {
+  text: string;
+  name?: string;
+  phone?: string;
+}
+/** A named version of the plan ("Reviewed with the client on ..."). */
+export interface SafetyPlanNamedVersion {
+  id: string;
+  clientId: string;
+  /** The last change the version includes (0: none). */
+  seq: number;
+  label: string;
+  authorId: string;
+  createdAt: string;
+}
+export interface SafetyPlanNamedVersions {
+  clientId: string;
+  /** Newest first. */
+  versions: SafetyPlanNamedVersion[];
+}
+/** A named version with the plan as it was, sections in order. */
+export interface SafetyPlanNamedVersionPlan extends SafetyPlanNamedVersion {
+  sections: SafetyPlanView['sections'];
+}
+/** Two points of the plan's history, section by section (items matched by identity, not text). */
+export interface SafetyPlanComparison {
+  clientId: string;
+  from: { seq: number; versionId: string | null };
+  to: { seq: number; versionId: string | null };
+  /** Every section, in plan order. */
+  sections: {
+    id: string;
+    heading: string;
+    added: SafetyPlanItem[];
+    removed: SafetyPlanItem[];
+    changed: { before: SafetyPlanItem; after: SafetyPlanItem }[];
+    unchanged: number;
+  }[];
+}
 export interface SafetyPlanChanges {
   clientId: string;
   /** Newest first. */

@@ -209,9 +209,31 @@ export interface Message {
   crisisLine?: { name: string; phone: string; text: string };
   redisclosureNotice?: string;
 }
+/** How far a participant has received and read a thread. */
+export interface ParticipantPosition {
+  providerId: string;
+  deliveredSeq: number;
+  readSeq: number;
+}
+/** A clinical acknowledgement of a medication change or safety concern. */
+export interface Acknowledgement {
+  messageId: string;
+  providerId: string;
+  acknowledgedAt: string;
+}
+/**
+ * What a page of history says that live `receipt` events said before the reader arrived: every
+ * participant's positions, and the acknowledgements of the page's messages whose body the reader
+ * may see (none for a withheld one).
+ */
+export interface ThreadReceipts {
+  positions: ParticipantPosition[];
+  acknowledgements: Acknowledgement[];
+}
 export interface MessagePage {
   messages: Message[];
   nextAfter: number | null;
+  receipts: ThreadReceipts;
 }
 
 export interface OverdueAcknowledgement {
@@ -240,6 +262,8 @@ export interface Receipt {
   kind: 'delivered' | 'read' | 'acknowledged';
   uptoSeq?: number;
   messageId?: string;
+  /** On `acknowledged`: when (the first time, if they acknowledged twice). */
+  acknowledgedAt?: string;
 }
 
 /** What the server emits. */
@@ -264,10 +288,7 @@ export interface ServerEvents {
 
 /** What a client sends, each with the answer its acknowledgement callback gets. */
 export interface ClientEvents {
-  'thread.join': (
-    payload: { threadId: string; afterSeq?: number },
-    ack: (answer: Ack<{ messages: Message[]; nextAfter: number | null }>) => void,
-  ) => void;
+  'thread.join': (payload: { threadId: string; afterSeq?: number }, ack: (answer: Ack<MessagePage>) => void) => void;
   'thread.leave': (payload: { threadId: string }, ack: (answer: Ack) => void) => void;
   'message.send': (
     payload: SendMessageRequest & { threadId: string },

@@ -67,6 +67,10 @@ describe('/consult events', () => {
       ok: true,
       messages: [expect.objectContaining({ seq: 1, kind: 'system' })],
       nextAfter: null,
+      receipts: {
+        positions: expect.arrayContaining([{ providerId: psychiatrist.sub, deliveredSeq: 1, readSeq: 0 }]),
+        acknowledgements: [],
+      },
     });
 
     const arriving = next(sam, 'message.new');
@@ -102,6 +106,49 @@ describe('/consult events', () => {
     const receipt = next(dana, 'receipt');
     expect(await sam.emitWithAck('message.read', { threadId, uptoSeq: 2 })).toEqual({ ok: true, threadId, readSeq: 2 });
     expect(await receipt).toEqual({ threadId, providerId: psychiatrist.sub, kind: 'read', uptoSeq: 2 });
+  });
+
+  it('thread.join tells a socket joining later the acknowledgements and positions it missed live', async () => {
+    const own = (
+      await call(therapist, 'POST', '/threads', { clientId, subject: 'Receipts', participantIds: [psychiatrist.sub] })
+    ).body.threadId as string;
+    const dana = await connect(therapist);
+    const sam = await connect(psychiatrist);
+    const change = await dana.emitWithAck('message.send', {
+      threadId: own,
+      clientMessageId: randomUUID(),
+      kind: 'medication_change',
+      category: 'medications',
+      body: { action: 'start', medication: { name: 'sertraline' }, effectiveDate: '2026-12-01', reason: 'Low mood' },
+    });
+    const { messageId } = change.message as { messageId: string };
+    const heard = next(dana, 'receipt');
+    const acknowledged = await sam.emitWithAck('message.acknowledge', { messageId });
+    expect(acknowledged).toEqual({ ok: true, messageId, acknowledgedAt: expect.any(String) });
+    expect(await heard).toEqual({
+      threadId: own,
+      providerId: psychiatrist.sub,
+      kind: 'acknowledged',
+      messageId,
+      acknowledgedAt: acknowledged.acknowledgedAt,
+    });
+    await sam.emitWithAck('message.read', { threadId: own, uptoSeq: 2 });
+
+    // Dana's page is reloaded: a new socket, joining from the start.
+    const reloaded = await connect(therapist);
+    const joined = await reloaded.emitWithAck('thread.join', { threadId: own, afterSeq: 0 });
+    expect(joined.receipts).toEqual({
+      positions: expect.arrayContaining([{ providerId: psychiatrist.sub, deliveredSeq: 2, readSeq: 2 }]),
+      acknowledgements: [{ messageId, providerId: psychiatrist.sub, acknowledgedAt: acknowledged.acknowledgedAt }],
+    });
+    // A catch-up past the message carries no acknowledgement of it; the positions stay whole.
+    const caughtUp = await reloaded.emitWithAck('thread.join', { threadId: own, afterSeq: 2 });
+    expect(caughtUp.receipts).toEqual({ positions: joined.receipts.positions, acknowledgements: [] });
+    const alex = await connect(outsider);
+    expect(await alex.emitWithAck('thread.join', { threadId: own, afterSeq: 0 })).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: expect.any(String) },
+    });
   });
 
   it('typing reaches the other sockets joined to the thread', async () => {

@@ -34,7 +34,7 @@ import { type ConsultEvent, ConsultEvents, MessagesService } from '@sharedcare/c
 import { DirectoryService } from '@sharedcare/directory';
 import { normalisedAwarenessUpdate, SafetyPlanService } from '@sharedcare/safety-plan';
 import { SafetyPlanAwarenessEvent, SafetyPlanRef, SafetyPlanUpdateEvent } from '../safety-plan/safety-plan.dto.js';
-import { mapMessage } from '../threads/threads.dto.js';
+import { mapHistoryPage, mapMessage } from '../threads/threads.dto.js';
 import { ConsultTelemetry } from './consult-telemetry.js';
 import { ProviderSocketCap } from './provider-socket-cap.js';
 import { RedisScaleOut } from './redis-scale-out.js';
@@ -218,7 +218,7 @@ export class ConsultGateway
     });
     await socket.join(threadRoom(body.threadId.toLowerCase()));
     void this.announcePresence(body.threadId.toLowerCase());
-    return { ok: true, messages: page.messages.map(mapMessage), nextAfter: page.nextAfter };
+    return { ok: true, ...mapHistoryPage(page) };
   }
 
   @Authenticated({ permission: 'thread.read' })

@@ -77,6 +77,35 @@ describe('consent boundaries of threads', () => {
     expect((await call(psychiatrist, 'POST', `/messages/${change.body.messageId}/acknowledge`)).status).toBe(404);
   });
 
+  it('gives no acknowledgement of a message whose body a reader’s narrowed consent withholds', async () => {
+    const { clientId, threadId, psychiatristConsent } = await sharedThread(['general', 'medications']);
+    const change = await call(therapist, 'POST', `/threads/${threadId}/messages`, {
+      clientMessageId: randomUUID(),
+      kind: 'medication_change',
+      category: 'medications',
+      body: { action: 'start', medication: { name: 'sertraline' }, effectiveDate: '2026-12-01', reason: 'Low mood' },
+    });
+    const acknowledged = await call(psychiatrist, 'POST', `/messages/${change.body.messageId}/acknowledge`);
+    expect(acknowledged.status).toBe(200);
+    const acknowledgement = {
+      messageId: change.body.messageId,
+      providerId: psychiatrist.sub,
+      acknowledgedAt: acknowledged.body.acknowledgedAt,
+    };
+    expect((await call(psychiatrist, 'GET', `/threads/${threadId}/messages`)).body.receipts.acknowledgements).toEqual([
+      acknowledgement,
+    ]);
+    await call(therapist, 'POST', `/consents/${psychiatristConsent}/revoke`, { reason: 'Narrowing' });
+    await consent(clientId, psychiatrist, ['general']);
+    const narrowed = await call(psychiatrist, 'GET', `/threads/${threadId}/messages`);
+    expect(narrowed.body.messages[1]).toMatchObject({ body: null, withheld: 'consent_required' });
+    expect(narrowed.body.receipts.acknowledgements).toEqual([]);
+    // The sender, still covered, keeps seeing it.
+    expect((await call(therapist, 'GET', `/threads/${threadId}/messages`)).body.receipts.acknowledgements).toEqual([
+      acknowledgement,
+    ]);
+  });
+
   it('shows a recipient the access report of the categories they may know of, and only their own consents', async () => {
     const { clientId, threadId } = await sharedThread(['general', 'substance_use'], ['general']);
     await call(

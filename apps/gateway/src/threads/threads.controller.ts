@@ -22,6 +22,7 @@ import {
   HistoryQuery,
   mapAmendment,
   mapEnteredInError,
+  mapHistoryPage,
   mapMessage,
   mapOverdue,
   mapReferral,
@@ -101,18 +102,16 @@ export class ThreadsController {
 
   @Authenticated({ permission: 'thread.read' })
   @Get('threads/:threadId/messages')
-  @ApiOkResponse({ type: MessagePageResponse, description: 'Every message after `after`, in order.' })
+  @ApiOkResponse({ type: MessagePageResponse, description: 'Every message after `after`, in order, with receipts.' })
   @ApiNotFoundResponse({ description: NOT_FOUND })
   async history(
     @Auth() auth: AuthContext,
     @Param() params: ThreadIdParam,
     @Query() query: HistoryQuery,
   ): Promise<MessagePageResponse> {
-    const page = await this.messages.history(auth, params.threadId, {
-      afterSeq: query.after ?? 0,
-      limit: query.limit ?? 50,
-    });
-    return { messages: page.messages.map(mapMessage), nextAfter: page.nextAfter };
+    return mapHistoryPage(
+      await this.messages.history(auth, params.threadId, { afterSeq: query.after ?? 0, limit: query.limit ?? 50 }),
+    );
   }
 
   @Authenticated({ permission: 'message.send' })

@@ -4,6 +4,7 @@ import { CONSENT_CATEGORIES, type ConsentCategory } from '@sharedcare/consent';
 import {
   type Amendment,
   type EnteredInError,
+  type HistoryPage,
   MAX_SEQ,
   MESSAGE_KINDS,
   MESSAGE_STATES,
@@ -229,10 +230,38 @@ export class ReferralListResponse {
   @ApiProperty({ type: [ReferralResponse] }) referrals: ReferralResponse[];
 }
 
+export class ParticipantPositionResponse {
+  @ApiProperty({ format: 'uuid' }) providerId: string;
+  @ApiProperty({ description: 'Everything up to this sequence has reached one of their devices.' })
+  deliveredSeq: number;
+  @ApiProperty({ description: 'Everything up to this sequence has been read by them.' }) readSeq: number;
+}
+
+export class AcknowledgementResponse {
+  @ApiProperty({ format: 'uuid' }) messageId: string;
+  @ApiProperty({ format: 'uuid' }) providerId: string;
+  @ApiProperty() acknowledgedAt: string;
+}
+
+export class ThreadReceiptsResponse {
+  @ApiProperty({ type: [ParticipantPositionResponse], description: 'Every participant’s delivered and read position.' })
+  positions: ParticipantPositionResponse[];
+  @ApiProperty({
+    type: [AcknowledgementResponse],
+    description: 'Clinical acknowledgements of this page’s messages; none for a message whose body is withheld.',
+  })
+  acknowledgements: AcknowledgementResponse[];
+}
+
 export class MessagePageResponse {
   @ApiProperty({ type: [MessageResponse] }) messages: MessageResponse[];
   @ApiProperty({ nullable: true, type: Number, description: 'Pass as `after` for the next page.' })
   nextAfter: number | null;
+  @ApiProperty({
+    type: ThreadReceiptsResponse,
+    description: 'What live `receipt` events said before this reader arrived: positions, and acknowledgements.',
+  })
+  receipts: ThreadReceiptsResponse;
 }
 
 export class ThreadResponse {
@@ -283,6 +312,20 @@ export function mapMessage(message: ReadableMessage): MessageResponse {
     createdAt: message.createdAt.toISOString(),
     acknowledgeBy: iso(message.acknowledgeBy),
     stateChangedAt: iso(message.stateChangedAt),
+  };
+}
+
+export function mapHistoryPage(page: HistoryPage): MessagePageResponse {
+  return {
+    messages: page.messages.map(mapMessage),
+    nextAfter: page.nextAfter,
+    receipts: {
+      positions: page.receipts.positions,
+      acknowledgements: page.receipts.acknowledgements.map((entry) => ({
+        ...entry,
+        acknowledgedAt: entry.acknowledgedAt.toISOString(),
+      })),
+    },
   };
 }
 

@@ -126,7 +126,7 @@ describe('threads and messages over REST', () => {
     expect(retry.body).toEqual(sent.body);
     expect(events).toHaveLength(1);
     const history = await call(psychiatrist, 'GET', `/threads/${threadId}/messages?after=1`);
-    expect(history.body).toEqual({ messages: [sent.body], nextAfter: null });
+    expect(history.body).toEqual({ messages: [sent.body], nextAfter: null, receipts: expect.any(Object) });
   });
 
   it('numbers concurrent sends 1..n with no gap or duplicate, one row per clientMessageId', async () => {
@@ -163,7 +163,11 @@ describe('threads and messages over REST', () => {
     const second = await call(psychiatrist, 'GET', `/threads/${threadId}/messages?after=2&limit=2`);
     expect(second.body.messages.map((m: { seq: number }) => m.seq)).toEqual([3, 4]);
     const last = await call(psychiatrist, 'GET', `/threads/${threadId}/messages?after=4&limit=2`);
-    expect(last.body).toEqual({ messages: [expect.objectContaining({ seq: 5 })], nextAfter: null });
+    expect(last.body).toEqual({
+      messages: [expect.objectContaining({ seq: 5 })],
+      nextAfter: null,
+      receipts: expect.any(Object),
+    });
     expect((await call(psychiatrist, 'GET', `/threads/${threadId}/messages?after=-1`)).status).toBe(400);
     expect((await call(psychiatrist, 'GET', `/threads/${threadId}/messages?limit=500`)).status).toBe(400);
   });
@@ -289,6 +293,52 @@ describe('threads and messages over REST', () => {
     expect((await call(therapist, 'GET', '/acknowledgements/overdue')).body.owedByMe).toEqual([]);
     expect((await call(psychiatrist, 'GET', '/acknowledgements/overdue')).body.owedToMe).toEqual([]);
     expect((await call(outsider, 'POST', `/messages/${messageId}/acknowledge`)).status).toBe(404);
+  });
+
+  it('gives a reader who reloads the positions and acknowledgements of the page it reads, and an outsider nothing', async () => {
+    const threadId = await openThread();
+    const medicationChange = (name: string) => ({
+      clientMessageId: randomUUID(),
+      kind: 'medication_change',
+      category: 'medications',
+      body: { action: 'start', medication: { name }, effectiveDate: '2026-12-01', reason: 'Low mood' },
+    });
+    const first = (await call(psychiatrist, 'POST', `/threads/${threadId}/messages`, medicationChange('sertraline')))
+      .body;
+    const second = (await call(psychiatrist, 'POST', `/threads/${threadId}/messages`, medicationChange('bupropion')))
+      .body;
+    const acknowledged = await call(therapist, 'POST', `/messages/${first.messageId}/acknowledge`);
+    expect(acknowledged.status).toBe(200);
+    await call(therapist, 'POST', `/threads/${threadId}/read`, { uptoSeq: 3 });
+
+    const acknowledgement = {
+      messageId: first.messageId,
+      providerId: therapist.sub,
+      acknowledgedAt: acknowledged.body.acknowledgedAt,
+    };
+    for (const reader of [therapist, psychiatrist]) {
+      const history = await call(reader, 'GET', `/threads/${threadId}/messages`);
+      expect(history.body.receipts.acknowledgements).toEqual([acknowledgement]);
+      expect(history.body.receipts.positions).toContainEqual({
+        providerId: therapist.sub,
+        deliveredSeq: 3,
+        readSeq: 3,
+      });
+    }
+    // The psychiatrist's own read just now delivered everything to them; nobody else is in the thread.
+    const positions = (await call(psychiatrist, 'GET', `/threads/${threadId}/messages`)).body.receipts.positions;
+    expect(positions.map((position: { providerId: string }) => position.providerId).sort()).toEqual(
+      [therapist.sub, psychiatrist.sub].sort(),
+    );
+    // A page without the acknowledged message carries no acknowledgement of it.
+    const later = await call(therapist, 'GET', `/threads/${threadId}/messages?after=2`);
+    expect(later.body.messages.map((message: { messageId: string }) => message.messageId)).toEqual([second.messageId]);
+    expect(later.body.receipts.acknowledgements).toEqual([]);
+
+    expect(await call(outsider, 'GET', `/threads/${threadId}/messages`)).toEqual({
+      status: 404,
+      body: { error: { code: 'not_found', message: expect.any(String) } },
+    });
   });
 
   it('cuts a revoked recipient off the thread at once', async () => {

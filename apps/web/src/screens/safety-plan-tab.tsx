@@ -5,6 +5,7 @@ import * as Y from 'yjs';
 import type { ClientTabProps } from '../client-tabs';
 import { describeError, useApp, useLoad, useProviderName } from '../context';
 import { formatDateTime } from '../format';
+import { NamedVersions } from '../safety-plan/named-versions';
 import { type PlanItemMap, type PlanStatus, PlanSync } from '../safety-plan/plan-sync';
 
 type PlanSection = (typeof PLAN_SECTIONS)[number];
@@ -29,7 +30,10 @@ function keyOf(item: PlanItemMap): string {
 const isCrisisLine = (item: PlanItemMap) =>
   item.get('name') === CRISIS_LINE_ITEM.name && item.get('phone') === CRISIS_LINE_ITEM.phone;
 
-/** The client's safety plan, co-edited live, with who is editing which section and the change log. */
+/**
+ * The client's safety plan, co-edited live, with who is editing which section, its named versions
+ * and the change log.
+ */
 export function SafetyPlanTab({ client }: ClientTabProps) {
   const { live } = useApp();
   const socket = live.socket;
@@ -155,6 +159,7 @@ function PlanEditor({ socket, clientId, readOnly }: { socket: ConsultSocket; cli
             </section>
           );
         })}
+      <NamedVersions clientId={clientId} canName={!locked} saved={sync.status === 'saved'} round={sync.storedChanges} />
       <ChangeLog clientId={clientId} round={sync.storedChanges} />
     </div>
   );

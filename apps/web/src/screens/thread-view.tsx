@@ -10,7 +10,7 @@ import type {
 import { useEffect, useState } from 'react';
 import { Composer } from '../components/composer';
 import { describeError, useApp, useLive, useLoad, useNow, useProviderName } from '../context';
-import type { Outgoing, ThreadState } from '../live';
+import type { Acknowledged, Outgoing, ThreadState } from '../live';
 import { formatDate, formatDateTime, humanise } from '../format';
 import { href } from '../router';
 
@@ -159,17 +159,36 @@ function Receipts({
   const delivered = others.filter((id) => !read.includes(id) && (thread.delivered[id] ?? 0) >= message.seq);
   const acknowledged = thread.acknowledged[message.messageId] ?? [];
   return (
-    <p className="receipts" aria-label="Delivery">
-      <span className="badge ok">Stored</span>
-      {delivered.length > 0 && <span className="badge neutral">Delivered to {delivered.map(name).join(', ')}</span>}
-      {read.length > 0 && <span className="badge info">Read by {read.map(name).join(', ')}</span>}
-      {needsAcknowledgement(message) &&
-        (acknowledged.length > 0 ? (
-          <span className="badge ok">Acknowledged by {acknowledged.map(name).join(', ')}</span>
-        ) : (
-          <OverdueBadge message={message} waiting />
-        ))}
-    </p>
+    <>
+      <p className="receipts" aria-label="Delivery">
+        <span className="badge ok">Stored</span>
+        {delivered.length > 0 && <span className="badge neutral">Delivered to {delivered.map(name).join(', ')}</span>}
+        {read.length > 0 && <span className="badge info">Read by {read.map(name).join(', ')}</span>}
+        {needsAcknowledgement(message) && acknowledged.length === 0 && <OverdueBadge message={message} waiting />}
+      </p>
+      {needsAcknowledgement(message) && <AcknowledgedBy acknowledged={acknowledged} />}
+    </>
+  );
+}
+
+/** Who acknowledged a clinical message, and when: what the history and live receipts said. */
+function AcknowledgedBy({ acknowledged }: { acknowledged: Acknowledged[] }) {
+  const name = useProviderName();
+  if (acknowledged.length === 0) return null;
+  return (
+    <ul className="acknowledged" aria-label="Acknowledgements">
+      {acknowledged.map((entry) => (
+        <li key={entry.providerId} className="badge ok">
+          Acknowledged by {name(entry.providerId)}
+          {entry.acknowledgedAt && (
+            <>
+              {' '}
+              on <time dateTime={entry.acknowledgedAt}>{formatDateTime(entry.acknowledgedAt)}</time>
+            </>
+          )}
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -191,10 +210,12 @@ function Acknowledge({ message, thread }: { message: Message; thread: ThreadStat
   const { me } = useApp();
   const live = useLive();
   const [error, setError] = useState<string>();
-  const done = (thread.acknowledged[message.messageId] ?? []).includes(me.providerId);
-  if (done) return <p className="badge ok">You acknowledged this</p>;
+  const acknowledged = thread.acknowledged[message.messageId] ?? [];
+  if (acknowledged.some((entry) => entry.providerId === me.providerId))
+    return <AcknowledgedBy acknowledged={acknowledged} />;
   return (
     <div className="acknowledge">
+      <AcknowledgedBy acknowledged={acknowledged} />
       <OverdueBadge message={message} />
       <button
         type="button"
