@@ -330,7 +330,7 @@ export class Live {
 
   /**
    * What the history says live receipts said before this page was there (a reload, a reconnection):
-   * everyone's positions, and the acknowledgements of the messages it handed over.
+   * everyone's positions, and the acknowledgements of every message up to the page's last.
    */
   private noteReceipts(threadId: string, receipts: ThreadReceipts): void {
     const thread = this.thread(threadId);

@@ -14,6 +14,7 @@ import {
 } from './message-bodies.js';
 import { MessageAppender } from './message-appender.js';
 import { MessageReader } from './message-reader.js';
+import type { Message } from './message.entity.js';
 import type { MessageView } from './message-view.js';
 import type { MessageKind } from './message-vocabulary.js';
 import { followUpTransition, isReferralOpening, type ReferralUpdate } from './referrals.js';
@@ -46,9 +47,11 @@ export interface AcknowledgementView {
 }
 
 /**
- * The receipts a page of history carries, so a reader who (re)loads learns what live `receipt`
- * events told those who were there: every participant's delivered and read positions, and the
- * acknowledgements of the page's messages whose body the reader may see (none for a withheld one).
+ * The receipts a page of history carries, so a reader who (re)loads or catches up after a
+ * reconnection learns what live `receipt` events told those who were there: every participant's
+ * delivered and read positions, and the acknowledgements of every message up to the page's end
+ * whose body the reader may see (none for a withheld one), including those given while the
+ * reader was away to messages it already held.
  */
 export interface ThreadReceipts {
   positions: ParticipantPosition[];
@@ -197,17 +200,18 @@ export class MessagesService {
     const [grant] = (await this.access.requireAccess({ auth, permission: 'thread.read', ids: [threadId] })).values();
     const id = threadId.toLowerCase();
     const rows = await this.threads.messagesAfter(id, page.afterSeq, page.limit);
-    const everything = grant.basis !== 'consent';
+    // Thread notices are general; a notice about a message (entered in error) carries its category.
+    const readsInFull = (row: Pick<Message, 'kind' | 'category'>) =>
+      grant.basis !== 'consent' ||
+      (row.kind === 'system' && row.category === 'general') ||
+      (grant.categories as readonly string[]).includes(row.category);
     const statuses = await this.referrals.statuses(rows.filter((row) => row.kind === 'referral').map((row) => row.id));
     const messages = await Promise.all(
       rows.map(async (row): Promise<ReadableMessage> => {
         const opened = await this.reader.open(row);
         const status = statuses.get(row.id);
         const view = status === undefined ? opened : { ...opened, referralStatus: status };
-        // Thread notices are general; a notice about a message (entered in error) carries its category.
-        const notice = row.kind === 'system' && row.category === 'general';
-        if (everything || notice || grant.categories.includes(row.category)) return view;
-        return withhold(view);
+        return readsInFull(row) ? view : withhold(view);
       }),
     );
     await this.audit.record(
@@ -226,26 +230,25 @@ export class MessagesService {
     return {
       messages,
       nextAfter: rows.length === page.limit && last !== undefined ? last : null,
-      receipts: await this.receipts(id, messages),
+      receipts: await this.receipts(id, last ?? page.afterSeq, readsInFull),
     };
   }
 
-  /** The thread's positions, and the acknowledgements of those `messages` the reader may see in full. */
-  private async receipts(threadId: string, messages: readonly ReadableMessage[]): Promise<ThreadReceipts> {
-    const readable = messages
-      .filter((message) => !('withheld' in message) && NEEDS_ACKNOWLEDGEMENT.includes(message.kind))
-      .map((message) => message.messageId);
+  /** The thread's positions, and the acknowledgements up to `uptoSeq` of the messages the reader may see in full. */
+  private async receipts(
+    threadId: string,
+    uptoSeq: number,
+    readsInFull: (message: Pick<Message, 'kind' | 'category'>) => boolean,
+  ): Promise<ThreadReceipts> {
     const [participants, acknowledgements] = await Promise.all([
       this.threads.participants([threadId]),
-      this.threads.acknowledgements(readable),
+      this.threads.acknowledgementsUpTo(threadId, uptoSeq),
     ]);
     return {
       positions: participants.map(({ providerId, deliveredSeq, readSeq }) => ({ providerId, deliveredSeq, readSeq })),
       acknowledgements: acknowledgements
-        .map(({ messageId, providerId, acknowledgedAt }) => ({ messageId, providerId, acknowledgedAt }))
-        .sort(
-          (a, b) => a.acknowledgedAt.getTime() - b.acknowledgedAt.getTime() || (a.messageId < b.messageId ? -1 : 1),
-        ),
+        .filter(readsInFull)
+        .map(({ messageId, providerId, acknowledgedAt }) => ({ messageId, providerId, acknowledgedAt })),
     };
   }
 

@@ -210,9 +210,34 @@ export class ThreadsRepository {
       .findOneByOrFail({ messageId: acknowledgement.messageId, providerId: acknowledgement.providerId });
   }
 
-  acknowledgements(messageIds: readonly string[]): Promise<MessageAcknowledgement[]> {
-    if (messageIds.length === 0) return Promise.resolve([]);
-    return this.dataSource.getRepository(MessageAcknowledgement).findBy({ messageId: In([...messageIds]) });
+  /**
+   * The acknowledgements of the thread's messages up to `uptoSeq`, in the order given, each with
+   * its message's kind and category (who may see it depends on them).
+   */
+  async acknowledgementsUpTo(
+    threadId: string,
+    uptoSeq: number,
+  ): Promise<(MessageAcknowledgement & Pick<Message, 'kind' | 'category'>)[]> {
+    const rows: {
+      message_id: string;
+      provider_id: string;
+      acknowledged_at: Date;
+      kind: Message['kind'];
+      category: Message['category'];
+    }[] = await this.dataSource.query(
+      `SELECT a.message_id, a.provider_id, a.acknowledged_at, m.kind, m.category
+           FROM message_acknowledgements a JOIN messages m ON m.id = a.message_id
+          WHERE m.thread_id = $1 AND m.seq <= $2
+          ORDER BY a.acknowledged_at, a.message_id, a.provider_id`,
+      [threadId, uptoSeq],
+    );
+    return rows.map((row) => ({
+      messageId: row.message_id,
+      providerId: row.provider_id,
+      acknowledgedAt: row.acknowledged_at,
+      kind: row.kind,
+      category: row.category,
+    }));
   }
 
   /** Unread messages from others per thread, for one provider. */

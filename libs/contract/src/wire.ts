@@ -222,9 +222,9 @@ export interface Acknowledgement {
   acknowledgedAt: string;
 }
 /**
- * What a page of history says that live `receipt` events said before the reader arrived: every
- * participant's positions, and the acknowledgements of the page's messages whose body the reader
- * may see (none for a withheld one).
+ * What a page of history says that live `receipt` events said before the reader arrived (or while
+ * it was away): every participant's positions, and the acknowledgements of every message up to the
+ * page's last whose body the reader may see (none for a withheld one).
  */
 export interface ThreadReceipts {
   positions: ParticipantPosition[];

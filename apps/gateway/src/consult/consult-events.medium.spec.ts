@@ -141,9 +141,10 @@ describe('/consult events', () => {
       positions: expect.arrayContaining([{ providerId: psychiatrist.sub, deliveredSeq: 2, readSeq: 2 }]),
       acknowledgements: [{ messageId, providerId: psychiatrist.sub, acknowledgedAt: acknowledged.acknowledgedAt }],
     });
-    // A catch-up past the message carries no acknowledgement of it; the positions stay whole.
+    // A catch-up after a reconnection, with nothing new, still says who acknowledged what it holds.
     const caughtUp = await reloaded.emitWithAck('thread.join', { threadId: own, afterSeq: 2 });
-    expect(caughtUp.receipts).toEqual({ positions: joined.receipts.positions, acknowledgements: [] });
+    expect(caughtUp.messages).toEqual([]);
+    expect(caughtUp.receipts).toEqual(joined.receipts);
     const alex = await connect(outsider);
     expect(await alex.emitWithAck('thread.join', { threadId: own, afterSeq: 0 })).toEqual({
       ok: false,

@@ -295,7 +295,7 @@ describe('threads and messages over REST', () => {
     expect((await call(outsider, 'POST', `/messages/${messageId}/acknowledge`)).status).toBe(404);
   });
 
-  it('gives a reader who reloads the positions and acknowledgements of the page it reads, and an outsider nothing', async () => {
+  it('gives a reader who reloads or catches up the positions and every acknowledgement up to its page, and an outsider nothing', async () => {
     const threadId = await openThread();
     const medicationChange = (name: string) => ({
       clientMessageId: randomUUID(),
@@ -330,10 +330,18 @@ describe('threads and messages over REST', () => {
     expect(positions.map((position: { providerId: string }) => position.providerId).sort()).toEqual(
       [therapist.sub, psychiatrist.sub].sort(),
     );
-    // A page without the acknowledged message carries no acknowledgement of it.
+    // Catching up after a reconnection: a page without the acknowledged message still carries its
+    // acknowledgement (the reader may have missed it live), but none of a message after the page.
     const later = await call(therapist, 'GET', `/threads/${threadId}/messages?after=2`);
     expect(later.body.messages.map((message: { messageId: string }) => message.messageId)).toEqual([second.messageId]);
-    expect(later.body.receipts.acknowledgements).toEqual([]);
+    expect(later.body.receipts.acknowledgements).toEqual([acknowledgement]);
+    expect((await call(therapist, 'POST', `/messages/${second.messageId}/acknowledge`)).status).toBe(200);
+    const upToFirst = await call(psychiatrist, 'GET', `/threads/${threadId}/messages?after=0&limit=2`);
+    expect(upToFirst.body.messages.map((message: { messageId: string }) => message.messageId)).toEqual([
+      expect.any(String),
+      first.messageId,
+    ]);
+    expect(upToFirst.body.receipts.acknowledgements).toEqual([acknowledgement]);
 
     expect(await call(outsider, 'GET', `/threads/${threadId}/messages`)).toEqual({
       status: 404,
