@@ -102,6 +102,21 @@ describe('ClientKeyring', () => {
     await expect(keyring.decryptForClient(clientId, sealed.slice(0, -2), context)).rejects.toThrow(SealError);
   });
 
+  it('opens with an opener, made once, without asking the database again, and refuses what decrypt refuses', async () => {
+    const sealed = await keyring.encryptForClient(clientId, 'Feeling low since Tuesday', context);
+    const opener = await keyring.openerFor(clientId);
+    const asked = keys.finds + keys.states;
+    // Past the re-check window, decrypt would look the key up again; the opener does not.
+    clock.advance(60_000 - 1);
+    expect(opener(sealed, context).toString('utf8')).toBe('Feeling low since Tuesday');
+    expect(keys.finds + keys.states).toBe(asked);
+    expect(() => opener(tamper(sealed, 4), context)).toThrow(SealError);
+    expect(() => opener(sealed, 'message.body:another')).toThrow(SealError);
+    expect(() => opener('not sealed', context)).toThrow(SealError);
+    expect(() => opener(sealed, '')).toThrow(RangeError);
+    await expect(keyring.openerFor('not-a-uuid')).rejects.toThrow(RangeError);
+  });
+
   it('refuses a missing context and an id that is not a uuid before touching any key', async () => {
     await expect(keyring.encryptForClient(clientId, 'x', '')).rejects.toThrow(RangeError);
     await expect(keyring.encryptForClient('client-1', 'x', context)).rejects.toThrow(RangeError);

@@ -56,6 +56,40 @@ function associatedData(clientId: string, keyVersion: number, context: string): 
   return Buffer.from(JSON.stringify([FORMAT, clientId.toLowerCase(), keyVersion, context]), 'utf8');
 }
 
+interface ParsedSeal {
+  version: number;
+  iv: Buffer;
+  tag: Buffer;
+  ciphertext: Buffer;
+}
+
+function parseSealed(sealed: string): ParsedSeal {
+  const parts = typeof sealed === 'string' ? sealed.split('.') : [];
+  if (parts.length !== 5 || parts[0] !== FORMAT || !/^[1-9]\d{0,8}$/.test(parts[1])) {
+    throw new SealError('Not a client-sealed value');
+  }
+  const [iv, tag, ciphertext] = parts.slice(2).map((part) => Buffer.from(part, 'base64url'));
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new SealError('Not a client-sealed value');
+  return { version: Number(parts[1]), iv, tag, ciphertext };
+}
+
+function openSealed(
+  clientId: string,
+  key: { key: Buffer; version: number },
+  sealed: ParsedSeal,
+  context: string,
+): Buffer {
+  if (sealed.version !== key.version) throw new SealError('Sealed under a key version this client does not have');
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key.key, sealed.iv, { authTagLength: TAG_BYTES });
+    decipher.setAAD(associatedData(clientId, sealed.version, context));
+    decipher.setAuthTag(sealed.tag);
+    return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
+  } catch {
+    throw new SealError('Sealed value could not be opened: altered, or made for another client or context');
+  }
+}
+
 function requireClientId(clientId: string): void {
   if (typeof clientId !== 'string' || !UUID.test(clientId)) throw new RangeError('clientId must be a uuid');
 }
@@ -127,23 +161,23 @@ export class ClientKeyring {
    */
   async decryptForClient(clientId: string, sealed: string, context: string): Promise<Buffer> {
     requireInputs(clientId, context);
-    const parts = typeof sealed === 'string' ? sealed.split('.') : [];
-    if (parts.length !== 5 || parts[0] !== FORMAT || !/^[1-9]\d{0,8}$/.test(parts[1])) {
-      throw new SealError('Not a client-sealed value');
-    }
-    const version = Number(parts[1]);
-    const [iv, tag, ciphertext] = parts.slice(2).map((part) => Buffer.from(part, 'base64url'));
-    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new SealError('Not a client-sealed value');
-    const { key, version: current } = await this.dataKey(clientId);
-    if (version !== current) throw new SealError('Sealed under a key version this client does not have');
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
-      decipher.setAAD(associatedData(clientId, version, context));
-      decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
-    } catch {
-      throw new SealError('Sealed value could not be opened: altered, or made for another client or context');
-    }
+    const parsed = parseSealed(sealed);
+    return openSealed(clientId, await this.dataKey(clientId), parsed, context);
+  }
+
+  /**
+   * The client's key, fetched and checked now, as a function that opens the client's values like
+   * {@link decryptForClient} without asking the database again: for work that must not wait for
+   * a connection, such as a transaction on the embedded database's only one. For use at once: it
+   * does not notice a destruction after it was made.
+   */
+  async openerFor(clientId: string): Promise<(sealed: string, context: string) => Buffer> {
+    requireClientId(clientId);
+    const key = await this.dataKey(clientId);
+    return (sealed, context) => {
+      requireInputs(clientId, context);
+      return openSealed(clientId, key, parseSealed(sealed), context);
+    };
   }
 
   /** {@link decryptForClient} for values sealed from UTF-8 text. */

@@ -3,7 +3,6 @@ import { ClientKeyring } from '@sharedcare/crypto';
 import type { EntityManager } from 'typeorm';
 import * as Y from 'yjs';
 import { createPlanDocument } from './safety-plan-document.js';
-import type { SafetyPlanUpdate } from './safety-plan.entity.js';
 import { SafetyPlanRepository } from './safety-plan.repository.js';
 
 export const updateContext = (updateId: string) => `safety_plan.update:${updateId}`;
@@ -39,21 +38,27 @@ export class PlanHistory {
 
   /** Applies to `plan` the updates stored after its `seq` (up to `atMostSeq`). */
   async catchUp(clientId: string, plan: LoadedPlan, atMostSeq?: number): Promise<LoadedPlan> {
-    return this.applied(clientId, plan, await this.repository.updatesAfter(clientId, plan.seq, atMostSeq));
+    const rows = await this.repository.updatesAfter(clientId, plan.seq, atMostSeq);
+    for (const row of rows) {
+      Y.applyUpdate(plan.doc, await this.keyring.decryptForClient(clientId, row.updateSealed, updateContext(row.id)));
+      plan.seq = row.seq;
+    }
+    return plan;
   }
 
   /**
-   * As `catchUp`, reading in the caller's transaction. The client's key must be in the keyring's
-   * cache (the caller has just used it): the embedded database's one connection is the
-   * transaction's.
+   * As `catchUp`, reading in the caller's transaction and opening with `open` (the client's key,
+   * fetched before the transaction: ClientKeyring.openerFor), so nothing here waits for another
+   * connection while the transaction holds one.
    */
-  async catchUpWithin(manager: EntityManager, clientId: string, plan: LoadedPlan): Promise<LoadedPlan> {
-    return this.applied(clientId, plan, await this.repository.updatesAfterWithin(manager, clientId, plan.seq));
-  }
-
-  private async applied(clientId: string, plan: LoadedPlan, rows: SafetyPlanUpdate[]): Promise<LoadedPlan> {
-    for (const row of rows) {
-      Y.applyUpdate(plan.doc, await this.keyring.decryptForClient(clientId, row.updateSealed, updateContext(row.id)));
+  async catchUpWithin(
+    manager: EntityManager,
+    clientId: string,
+    plan: LoadedPlan,
+    open: (sealed: string, context: string) => Buffer,
+  ): Promise<LoadedPlan> {
+    for (const row of await this.repository.updatesAfterWithin(manager, clientId, plan.seq)) {
+      Y.applyUpdate(plan.doc, open(row.updateSealed, updateContext(row.id)));
       plan.seq = row.seq;
     }
     return plan;

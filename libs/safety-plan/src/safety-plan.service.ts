@@ -111,11 +111,12 @@ export class SafetyPlanService {
       const plan = await this.caughtUp(id);
       const updateId = randomUUID();
       const updateSealed = await this.keyring.encryptForClient(id, Buffer.from(update), updateContext(updateId));
+      const open = await this.keyring.openerFor(id);
       const accepted = await this.repository.lockedTransaction(id, async (manager) => {
         // Under the lock no other process can store a change: take the ones stored since (by
         // another process) and check against the plan as it now stands, so an editor is never
         // refused because others were busy.
-        await this.history.catchUpWithin(manager, id, plan);
+        await this.history.catchUpWithin(manager, id, plan, open);
         // Checked again in the transaction: it waits for a revocation in flight, never overtakes it.
         if ((await this.access.uncovered(id, [auth.providerId], 'safety_plan', manager)).length > 0) {
           throw DomainException.notFound();
