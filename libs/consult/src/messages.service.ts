@@ -318,7 +318,13 @@ export class MessagesService {
     );
     this.events.publish({
       type: 'receipt',
-      recipientIds: await this.otherCoveredParticipants(auth, grant.clientId, message.threadId),
+      // Only those who may read the message hear who acknowledged it.
+      recipientIds: await this.otherCoveredParticipants(
+        auth,
+        grant.clientId,
+        message.threadId,
+        message.category as ConsentCategory,
+      ),
       receipt: {
         threadId: message.threadId,
         providerId: auth.providerId,
@@ -435,11 +441,19 @@ export class MessagesService {
     return position;
   }
 
-  /** The thread's other participants whom the client's consent still covers: who may hear of it live. */
-  private async otherCoveredParticipants(auth: AuthContext, clientId: string, threadId: string): Promise<string[]> {
+  /**
+   * The thread's other participants whom the client's consent still covers (for `category`, when
+   * given): who may hear of it live.
+   */
+  private async otherCoveredParticipants(
+    auth: AuthContext,
+    clientId: string,
+    threadId: string,
+    category?: ConsentCategory,
+  ): Promise<string[]> {
     const others = (await this.threads.participants([threadId]))
       .map((participant) => participant.providerId)
       .filter((providerId) => providerId !== auth.providerId);
-    return this.access.covered(clientId, others);
+    return this.access.covered(clientId, others, category);
   }
 }

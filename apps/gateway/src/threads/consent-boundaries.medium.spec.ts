@@ -77,6 +77,27 @@ describe('consent boundaries of threads', () => {
     expect((await call(psychiatrist, 'POST', `/messages/${change.body.messageId}/acknowledge`)).status).toBe(404);
   });
 
+  it('tells only those who may read a message, live, who acknowledged it', async () => {
+    const { clientId, threadId, psychiatristConsent } = await sharedThread(
+      ['general', 'medications'],
+      ['general', 'medications'],
+    );
+    const change = await call(therapist, 'POST', `/threads/${threadId}/messages`, {
+      clientMessageId: randomUUID(),
+      kind: 'medication_change',
+      category: 'medications',
+      body: { action: 'start', medication: { name: 'sertraline' }, effectiveDate: '2026-12-01', reason: 'Low mood' },
+    });
+    expect(change.status).toBe(201);
+    // The psychiatrist's consent narrows to general: they still follow the thread, not this message.
+    await call(therapist, 'POST', `/consents/${psychiatristConsent}/revoke`, { reason: 'Narrowing' });
+    await consent(clientId, psychiatrist, ['general']);
+    events.length = 0;
+    expect((await call(careManager, 'POST', `/messages/${change.body.messageId}/acknowledge`)).status).toBe(200);
+    const receipts = events.filter((event) => event.type === 'receipt');
+    expect(receipts).toEqual([expect.objectContaining({ recipientIds: [therapist.sub] })]);
+  });
+
   it('gives no acknowledgement of a message whose body a reader’s narrowed consent withholds', async () => {
     const { clientId, threadId, psychiatristConsent } = await sharedThread(['general', 'medications']);
     const change = await call(therapist, 'POST', `/threads/${threadId}/messages`, {
