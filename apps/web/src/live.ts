@@ -330,7 +330,8 @@ export class Live {
 
   /**
    * What the history says live receipts said before this page was there (a reload, a reconnection):
-   * everyone's positions, and the acknowledgements of every message up to the page's last.
+   * everyone's positions, and the acknowledgements of the page's messages (the last page's, of
+   * every message up to it).
    */
   private noteReceipts(threadId: string, receipts: ThreadReceipts): void {
     const thread = this.thread(threadId);

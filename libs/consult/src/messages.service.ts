@@ -49,9 +49,9 @@ export interface AcknowledgementView {
 /**
  * The receipts a page of history carries, so a reader who (re)loads or catches up after a
  * reconnection learns what live `receipt` events told those who were there: every participant's
- * delivered and read positions, and the acknowledgements of every message up to the page's end
- * whose body the reader may see (none for a withheld one), including those given while the
- * reader was away to messages it already held.
+ * delivered and read positions, and the acknowledgements of the page's messages whose body the
+ * reader may see (none for a withheld one); the last page of a catch-up, of every message up to
+ * it, so those given while the reader was away to messages it already held are there too.
  */
 export interface ThreadReceipts {
   positions: ParticipantPosition[];
@@ -227,22 +227,30 @@ export class MessagesService {
     const last = rows.at(-1)?.seq;
     if (last !== undefined && grant.basis !== 'emergency')
       await this.receipt(auth, grant.clientId, id, 'delivered', last);
+    const nextAfter = rows.length === page.limit && last !== undefined ? last : null;
+    // The last page of a catch-up says who acknowledged anything up to it; earlier pages, only
+    // their own messages (so reading a long thread page by page stays linear).
+    const acknowledgedAfter = nextAfter === null ? 0 : page.afterSeq;
     return {
       messages,
-      nextAfter: rows.length === page.limit && last !== undefined ? last : null,
-      receipts: await this.receipts(id, last ?? page.afterSeq, readsInFull),
+      nextAfter,
+      receipts: await this.receipts(id, acknowledgedAfter, last ?? page.afterSeq, readsInFull),
     };
   }
 
-  /** The thread's positions, and the acknowledgements up to `uptoSeq` of the messages the reader may see in full. */
+  /**
+   * The thread's positions, and the acknowledgements of the messages after `afterSeq` up to
+   * `uptoSeq` that the reader may see in full.
+   */
   private async receipts(
     threadId: string,
+    afterSeq: number,
     uptoSeq: number,
     readsInFull: (message: Pick<Message, 'kind' | 'category'>) => boolean,
   ): Promise<ThreadReceipts> {
     const [participants, acknowledgements] = await Promise.all([
       this.threads.participants([threadId]),
-      this.threads.acknowledgementsUpTo(threadId, uptoSeq),
+      this.threads.acknowledgementsBetween(threadId, afterSeq, uptoSeq),
     ]);
     return {
       positions: participants.map(({ providerId, deliveredSeq, readSeq }) => ({ providerId, deliveredSeq, readSeq })),

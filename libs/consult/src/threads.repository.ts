@@ -211,11 +211,13 @@ export class ThreadsRepository {
   }
 
   /**
-   * The acknowledgements of the thread's messages up to `uptoSeq`, in the order given, each with
+   * The acknowledgements of the thread's messages after `afterSeq` up to `uptoSeq`, in the order
+   * given, each with
    * its message's kind and category (who may see it depends on them).
    */
-  async acknowledgementsUpTo(
+  async acknowledgementsBetween(
     threadId: string,
+    afterSeq: number,
     uptoSeq: number,
   ): Promise<(MessageAcknowledgement & Pick<Message, 'kind' | 'category'>)[]> {
     const rows: {
@@ -227,9 +229,9 @@ export class ThreadsRepository {
     }[] = await this.dataSource.query(
       `SELECT a.message_id, a.provider_id, a.acknowledged_at, m.kind, m.category
            FROM message_acknowledgements a JOIN messages m ON m.id = a.message_id
-          WHERE m.thread_id = $1 AND m.seq <= $2
+          WHERE m.thread_id = $1 AND m.seq > $2 AND m.seq <= $3
           ORDER BY a.acknowledged_at, a.message_id, a.provider_id`,
-      [threadId, uptoSeq],
+      [threadId, afterSeq, uptoSeq],
     );
     return rows.map((row) => ({
       messageId: row.message_id,

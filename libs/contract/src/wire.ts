@@ -223,8 +223,9 @@ export interface Acknowledgement {
 }
 /**
  * What a page of history says that live `receipt` events said before the reader arrived (or while
- * it was away): every participant's positions, and the acknowledgements of every message up to the
- * page's last whose body the reader may see (none for a withheld one).
+ * it was away): every participant's positions, and the acknowledgements of the page's messages
+ * whose body the reader may see (none for a withheld one); on the last page (`nextAfter` null), of
+ * every message up to it.
  */
 export interface ThreadReceipts {
   positions: ParticipantPosition[];

@@ -342,6 +342,12 @@ describe('threads and messages over REST', () => {
       first.messageId,
     ]);
     expect(upToFirst.body.receipts.acknowledgements).toEqual([acknowledgement]);
+    // A page that is not the last carries only its own messages' acknowledgements.
+    const middle = await call(psychiatrist, 'GET', `/threads/${threadId}/messages?after=2&limit=1`);
+    expect(middle.body.nextAfter).toBe(3);
+    expect(middle.body.receipts.acknowledgements).toEqual([
+      expect.objectContaining({ messageId: second.messageId, providerId: therapist.sub }),
+    ]);
 
     expect(await call(outsider, 'GET', `/threads/${threadId}/messages`)).toEqual({
       status: 404,
