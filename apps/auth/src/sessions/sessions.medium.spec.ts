@@ -148,7 +148,8 @@ describe('sessions: refresh rotation, expiry, reuse, logout', () => {
     });
     expect(t.publisher.events.at(-1)?.sessionIds).not.toContain(await familyOf(theirs));
     const outbox = await db.dataSource.query(
-      `SELECT * FROM auth_outbox WHERE type = 'provider.sessions_revoked' AND cardinality(session_ids) > 1`,
+      `SELECT * FROM auth_outbox WHERE type = 'provider.sessions_revoked' AND session_ids @> $1::uuid[]`,
+      [ended],
     );
     expect(outbox).toEqual([
       expect.objectContaining({
