@@ -61,17 +61,26 @@ describe('consent boundaries of threads', () => {
     expect(heard).toContain(therapist.sub);
   });
 
-  it('refuses an acknowledgement from a participant whose consent no longer names the message’s category', async () => {
-    const { clientId, threadId, psychiatristConsent } = await sharedThread(['general', 'medications']);
-    const change = await call(therapist, 'POST', `/threads/${threadId}/messages`, {
+  /** The therapist posts a medication change (category medications) to the thread. */
+  const medicationChange = (threadId: string) =>
+    call(therapist, 'POST', `/threads/${threadId}/messages`, {
       clientMessageId: randomUUID(),
       kind: 'medication_change',
       category: 'medications',
       body: { action: 'start', medication: { name: 'sertraline' }, effectiveDate: '2026-12-01', reason: 'Low mood' },
     });
-    expect(change.status).toBe(201);
+
+  /** The psychiatrist's consent is revoked and given again for general only. */
+  async function narrowToGeneral(clientId: string, psychiatristConsent: string): Promise<void> {
     await call(therapist, 'POST', `/consents/${psychiatristConsent}/revoke`, { reason: 'Narrowing' });
     await consent(clientId, psychiatrist, ['general']);
+  }
+
+  it('refuses an acknowledgement from a participant whose consent no longer names the message’s category', async () => {
+    const { clientId, threadId, psychiatristConsent } = await sharedThread(['general', 'medications']);
+    const change = await medicationChange(threadId);
+    expect(change.status).toBe(201);
+    await narrowToGeneral(clientId, psychiatristConsent);
     const history = await call(psychiatrist, 'GET', `/threads/${threadId}/messages`);
     expect(history.body.messages[1]).toMatchObject({ body: null, withheld: 'consent_required' });
     expect((await call(psychiatrist, 'POST', `/messages/${change.body.messageId}/acknowledge`)).status).toBe(404);
@@ -82,16 +91,10 @@ describe('consent boundaries of threads', () => {
       ['general', 'medications'],
       ['general', 'medications'],
     );
-    const change = await call(therapist, 'POST', `/threads/${threadId}/messages`, {
-      clientMessageId: randomUUID(),
-      kind: 'medication_change',
-      category: 'medications',
-      body: { action: 'start', medication: { name: 'sertraline' }, effectiveDate: '2026-12-01', reason: 'Low mood' },
-    });
+    const change = await medicationChange(threadId);
     expect(change.status).toBe(201);
     // The psychiatrist's consent narrows to general: they still follow the thread, not this message.
-    await call(therapist, 'POST', `/consents/${psychiatristConsent}/revoke`, { reason: 'Narrowing' });
-    await consent(clientId, psychiatrist, ['general']);
+    await narrowToGeneral(clientId, psychiatristConsent);
     events.length = 0;
     expect((await call(careManager, 'POST', `/messages/${change.body.messageId}/acknowledge`)).status).toBe(200);
     const receipts = events.filter((event) => event.type === 'receipt');
@@ -100,12 +103,7 @@ describe('consent boundaries of threads', () => {
 
   it('gives no acknowledgement of a message whose body a reader’s narrowed consent withholds', async () => {
     const { clientId, threadId, psychiatristConsent } = await sharedThread(['general', 'medications']);
-    const change = await call(therapist, 'POST', `/threads/${threadId}/messages`, {
-      clientMessageId: randomUUID(),
-      kind: 'medication_change',
-      category: 'medications',
-      body: { action: 'start', medication: { name: 'sertraline' }, effectiveDate: '2026-12-01', reason: 'Low mood' },
-    });
+    const change = await medicationChange(threadId);
     const acknowledged = await call(psychiatrist, 'POST', `/messages/${change.body.messageId}/acknowledge`);
     expect(acknowledged.status).toBe(200);
     const acknowledgement = {
@@ -116,8 +114,7 @@ describe('consent boundaries of threads', () => {
     expect((await call(psychiatrist, 'GET', `/threads/${threadId}/messages`)).body.receipts.acknowledgements).toEqual([
       acknowledgement,
     ]);
-    await call(therapist, 'POST', `/consents/${psychiatristConsent}/revoke`, { reason: 'Narrowing' });
-    await consent(clientId, psychiatrist, ['general']);
+    await narrowToGeneral(clientId, psychiatristConsent);
     const narrowed = await call(psychiatrist, 'GET', `/threads/${threadId}/messages`);
     expect(narrowed.body.messages[1]).toMatchObject({ body: null, withheld: 'consent_required' });
     expect(narrowed.body.receipts.acknowledgements).toEqual([]);
