@@ -90,6 +90,7 @@ serveBenchControl({
       providerIds: [randomUUID(), randomUUID()] as [string, string],
     }));
     await pool.query('INSERT INTO baseline_threads (id) SELECT unnest($1::uuid[])', [threads.map((t) => t.threadId)]);
+    await pool.query('ANALYZE'); // as the SharedCare server does after seeding
     return { threads };
   },
   listen: () =>

@@ -9,6 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, type JWK } from 'jose';
+import { DataSource } from 'typeorm';
 import type { AuthContext } from '@sharedcare/auth';
 import { ClientsService, ConsentsService } from '@sharedcare/consent';
 import { ThreadsService } from '@sharedcare/consult';
@@ -77,6 +78,9 @@ serveBenchControl({
     for (let i = 0; i < pairs; i += 8) {
       threads.push(...(await Promise.all(Array.from({ length: Math.min(8, pairs - i) }, seedPair))));
     }
+    // A database in service has planner statistics (autovacuum analyzes tables as they grow); a
+    // freshly seeded one has none until autovacuum's next pass, and the planner guesses meanwhile.
+    await app.get(DataSource).query('ANALYZE');
     return { threads };
   },
   async listen() {

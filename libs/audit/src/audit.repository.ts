@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { insertRows } from '@sharedcare/common';
+import { insertRows, preparedQuery } from '@sharedcare/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditRecord } from './audit-record.entity.js';
 
@@ -40,7 +40,7 @@ export class AuditRepository {
     manager: EntityManager,
     build: (head: AuditChainHead | null) => AuditRecord[],
   ): Promise<AuditRecord[]> {
-    const [row] = (await manager.query(CHAIN_HEAD_SQL)) as { sequence: string; hash: string }[];
+    const [row] = await preparedQuery<{ sequence: string; hash: string }>(manager, CHAIN_HEAD_SQL, []);
     // An empty chain's head is sequence 0 with the genesis hash: the first record links to it.
     const records = build(Number(row.sequence) === 0 ? null : { sequence: Number(row.sequence), hash: row.hash });
     await insertRows(manager, AuditRecord, records);

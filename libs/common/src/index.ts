@@ -10,6 +10,7 @@ export * from './config/local-key.js';
 export * from './database/embedded-postgres.js';
 export * from './database/embedded-lock.js';
 export * from './database/insert-rows.js';
+export * from './database/prepared-query.js';
 export * from './database/typeorm-options.js';
 export * from './logging/logging.module.js';
 export * from './http/configure-app.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { concurrentBatches, GroupCommit, type Settled } from '@sharedcare/common';
+import { concurrentBatches, GroupCommit, preparedQuery, type Settled } from '@sharedcare/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AccessFacts, AccessResource } from './access-policy.js';
 
@@ -110,7 +110,8 @@ export class AccessRepository {
       consent_categories: string[];
       emergency_until: Date | null;
       participant: boolean;
-    }[] = await this.dataSource.query(
+    }[] = await preparedQuery(
+      this.dataSource,
       `WITH asked AS (
            SELECT * FROM unnest($1::int[], $2::text[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::uuid[])
              AS asked(question, resource, provider_id, organisation_id, at, target_id)),
@@ -205,7 +206,8 @@ export class AccessRepository {
       active: boolean;
       on_care_team: boolean;
       categories: string[];
-    }[] = await run.query(
+    }[] = await preparedQuery(
+      run,
       `WITH live AS MATERIALIZED (
            SELECT client_id, recipient_ids, categories, effective_from, expires_at FROM consents
             WHERE client_id = ANY($8::uuid[]) AND revoked_at IS NULL

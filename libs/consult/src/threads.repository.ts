@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { insertRows, rowArrays } from '@sharedcare/common';
+import { insertRows, preparedQuery, rowArrays } from '@sharedcare/common';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { Message, MessageAcknowledgement, type MessageState } from './message.entity.js';
 import { Thread, ThreadParticipant } from './thread.entity.js';
@@ -86,7 +86,8 @@ export class ThreadsRepository {
     const threadIds = [...counts.keys()].sort();
     const { names, arrays, values } = rowArrays(manager, Message, placed, 2);
     const seq = '"seq"';
-    const stored = (await manager.query(
+    const stored = await preparedQuery<{ id: string; seq: number }>(
+      manager,
       `WITH moved AS (
          UPDATE threads t SET last_seq = t.last_seq + c.n
          FROM unnest($1::uuid[], $2::int[]) AS c(id, n),
@@ -97,7 +98,7 @@ export class ThreadsRepository {
        FROM unnest(${arrays.join(', ')}) AS r(${names.join(', ')}) JOIN moved ON moved.id = r."thread_id"
        ON CONFLICT DO NOTHING RETURNING id, seq`,
       [threadIds, threadIds.map((threadId) => counts.get(threadId)), ...values],
-    )) as { id: string; seq: number }[];
+    );
     if (stored.length !== pending.length) return null;
     const seqs = new Map(stored.map((row) => [row.id, row.seq]));
     return placed.map((message) => ({ ...message, seq: seqs.get(message.id) as number }));

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { preparedQuery } from '@sharedcare/common';
 import { DataSource, IsNull, MoreThan, Not } from 'typeorm';
 import { ClientDataKey } from './client-data-key.entity.js';
 
@@ -16,10 +17,11 @@ export class ClientDataKeyRepository {
 
   /** The cheapest look at a key: one primary-key lookup of one column, no key material. */
   async state(clientId: string): Promise<ClientDataKeyState> {
-    const rows = (await this.dataSource.query(
+    const rows = await preparedQuery<{ destroyed: boolean }>(
+      this.dataSource,
       `SELECT "destroyed_at" IS NOT NULL AS "destroyed" FROM "client_data_keys" WHERE "client_id" = $1`,
       [clientId],
-    )) as { destroyed: boolean }[];
+    );
     if (rows.length === 0) return 'missing';
     return rows[0].destroyed ? 'destroyed' : 'live';
   }

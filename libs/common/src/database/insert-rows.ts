@@ -1,4 +1,5 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { preparedQuery } from './prepared-query.js';
 
 /** An entity's rows as one array parameter per column, for `unnest`. */
 export interface RowArrays {
@@ -65,6 +66,5 @@ export async function insertRows<T extends ObjectLiteral>(
     `INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})` +
     (options.ignoreConflicts ? ' ON CONFLICT DO NOTHING' : '') +
     ' RETURNING 1';
-  const inserted = (await manager.query(sql, values)) as unknown[];
-  return inserted.length;
+  return (await preparedQuery(manager, sql, values)).length;
 }

@@ -30,6 +30,10 @@ export function typeormOptions(
  * overlap their round trips and the rest of the pool stays free for everything else.
  */
 export function concurrentBatches(dataSource: { options: DataSourceOptions }): number {
-  const pool = (dataSource.options as { extra?: { max?: number } }).extra?.max ?? 10;
-  return Math.max(1, Math.floor(pool / 5));
+  return Math.max(1, Math.floor(poolSize(dataSource) / 5));
+}
+
+/** The connections this data source may hold at once: one on the embedded database. */
+export function poolSize(dataSource: { options: DataSourceOptions }): number {
+  return (dataSource.options as { extra?: { max?: number } }).extra?.max ?? 10;
 }
