@@ -17,3 +17,6 @@ REVOKE INSERT, UPDATE, DELETE ON migrations FROM sharedcare_gateway;
 -- Append-only: the triggers refuse UPDATE, DELETE and TRUNCATE whoever asks; without these grants
 -- the service cannot even ask, and, owning nothing, it cannot disable the triggers.
 REVOKE UPDATE, DELETE ON audit_records FROM sharedcare_gateway;
+-- Audit records waiting to be linked into the chain are inserted, then deleted as they are linked;
+-- never updated.
+REVOKE UPDATE ON audit_pending FROM sharedcare_gateway;

@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /** bigint columns come back from `pg` as strings; audit sequences stay far below 2^53. */
 const bigintAsNumber = {
@@ -7,22 +7,11 @@ const bigintAsNumber = {
 };
 
 /**
- * One append-only audit record, a link of the hash chain (DESIGN.md, Security). The database
- * refuses UPDATE, DELETE and TRUNCATE on this table (see the gateway's audit migration).
- *
- * `details` holds ids, codes, numbers and booleans only, never clinical text or free prose:
- * `assertAuditDetails` enforces that before anything is written.
+ * What an audit record says: everything but its place in the chain. `details` holds ids, codes,
+ * numbers and booleans only, never clinical text or free prose: `assertAuditDetails` enforces that
+ * before anything is written.
  */
-@Entity({ name: 'audit_records' })
-@Index('IDX_audit_records_client', ['clientId', 'sequence'])
-export class AuditRecord {
-  @PrimaryColumn({ type: 'uuid' })
-  id: string;
-
-  /** 1, 2, 3, ... with no gaps: assigned under the chain lock, never from a Postgres sequence. */
-  @Column({ type: 'bigint', unique: true, transformer: bigintAsNumber })
-  sequence: number;
-
+export abstract class AuditContent {
   @Column({ name: 'occurred_at', type: 'timestamptz' })
   occurredAt: Date;
 
@@ -63,12 +52,44 @@ export class AuditRecord {
 
   @Column({ type: 'jsonb' })
   details: AuditDetails;
+}
+
+/**
+ * One append-only audit record, a link of the hash chain (DESIGN.md, Security). The database
+ * refuses UPDATE, DELETE and TRUNCATE on this table (see the gateway's audit migration).
+ */
+@Entity({ name: 'audit_records' })
+@Index('IDX_audit_records_client', ['clientId', 'sequence'])
+export class AuditRecord extends AuditContent {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  /** 1, 2, 3, ... with no gaps: assigned under the chain lock, never from a Postgres sequence. */
+  @Column({ type: 'bigint', unique: true, transformer: bigintAsNumber })
+  sequence: number;
 
   @Column({ name: 'prev_hash', type: 'varchar', length: 64 })
   prevHash: string;
 
   @Column({ type: 'varchar', length: 64 })
   hash: string;
+}
+
+/**
+ * An audit record written in the transaction of the change it records and not linked into the
+ * chain yet (AuditService.recordLater): the chain's lock is then taken by one linking transaction
+ * for many records, never by the change's own. Linked moments later, in `position` order, and
+ * deleted as it is linked; never updated.
+ */
+@Entity({ name: 'audit_pending' })
+export class AuditPending extends AuditContent {
+  /** A bigint, as `pg` returns it: a string. */
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  position: string;
+
+  /** The id the record keeps once linked. */
+  @Column({ type: 'uuid', unique: true })
+  id: string;
 }
 
 export const AUDIT_OUTCOMES = ['success', 'refused', 'failure'] as const;

@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Clock, DomainException } from '@sharedcare/common';
 import type { EntityManager } from 'typeorm';
 import { assertAuditDetails } from './audit-details.js';
 import { GENESIS_HASH, hashAuditRecord } from './audit-hash.js';
-import { AUDIT_OUTCOMES, type AuditDetails, type AuditOutcome, AuditRecord } from './audit-record.entity.js';
-import { AuditRepository } from './audit.repository.js';
+import {
+  AUDIT_OUTCOMES,
+  type AuditContent,
+  type AuditDetails,
+  type AuditOutcome,
+  AuditPending,
+  AuditRecord,
+} from './audit-record.entity.js';
+import { type AuditChainHead, AuditRepository } from './audit.repository.js';
 
 /** What a caller says about an event; the id, time, sequence and hashes are the service's. */
 export interface AuditEntry {
@@ -34,6 +41,10 @@ export type AuditBreak = 'missing_record' | 'prev_hash_mismatch' | 'hash_mismatc
 const ACTION = /^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/;
 const CODE = /^[a-z][a-z0-9_]{0,63}$/;
 const USER_AGENT_MAX = 512;
+/** Pending records linked per transaction, at most. */
+export const AUDIT_LINK_BATCH = 500;
+/** How often each process links what others left pending (a process that stopped before linking). */
+const AUDIT_SWEEP_MS = 1_000;
 /** Records read per query while verifying: the chain is walked, never loaded whole. */
 export const AUDIT_VERIFY_PAGE_SIZE = 500;
 
@@ -51,6 +62,69 @@ function checkEntry(entry: AuditEntry): void {
   }
 }
 
+/** An entry's content as stored. */
+function content(entry: AuditEntry): Omit<AuditContent, 'occurredAt'> {
+  return {
+    actorId: entry.actorId,
+    actorRole: entry.actorRole,
+    organisationId: entry.organisationId,
+    action: entry.action,
+    resourceType: entry.resourceType,
+    resourceId: entry.resourceId,
+    clientId: entry.clientId ?? null,
+    category: entry.category ?? null,
+    outcome: entry.outcome,
+    ip: entry.ip,
+    userAgent: entry.userAgent ? entry.userAgent.slice(0, USER_AGENT_MAX) : null,
+    details: entry.details ?? {},
+  };
+}
+
+/** Records in the order given, each linked to the one before, the first to `head`. */
+function linked(head: AuditChainHead | null, contents: readonly (AuditContent & { id: string })[]): AuditRecord[] {
+  let previous = head;
+  return contents.map(
+    ({
+      id,
+      occurredAt,
+      actorId,
+      actorRole,
+      organisationId,
+      action,
+      resourceType,
+      resourceId,
+      clientId,
+      category,
+      outcome,
+      ip,
+      userAgent,
+      details,
+    }) => {
+      const record = Object.assign(new AuditRecord(), {
+        id,
+        sequence: (previous?.sequence ?? 0) + 1,
+        occurredAt,
+        actorId,
+        actorRole,
+        organisationId,
+        action,
+        resourceType,
+        resourceId,
+        clientId,
+        category,
+        outcome,
+        ip,
+        userAgent,
+        details,
+        prevHash: previous?.hash ?? GENESIS_HASH,
+      });
+      record.hash = hashAuditRecord(record);
+      previous = record;
+      return record;
+    },
+  );
+}
+
 /**
  * The audit trail (DESIGN.md, Security): append-only records, each carrying the SHA-256 of its
  * content and of the record before it, so an altered, removed or reordered record is found.
@@ -58,11 +132,41 @@ function checkEntry(entry: AuditEntry): void {
  * elsewhere.
  */
 @Injectable()
-export class AuditService {
+export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger(AuditService.name);
+  private linking: Promise<void> | null = null;
+  private linkAgain = false;
+  private sweep?: NodeJS.Timeout;
+
   constructor(
     private readonly records: AuditRepository,
     private readonly clock: Clock,
   ) {}
+
+  /** Links, every second, records another process wrote and did not link (it stopped first). */
+  onModuleInit(): void {
+    this.sweep = setInterval(() => {
+      this.records.hasPending().then(
+        (waiting) => waiting && this.linkSoon(),
+        (error: unknown) => this.linkFailed(error),
+      );
+    }, AUDIT_SWEEP_MS);
+    this.sweep.unref();
+  }
+
+  /** Leaves nothing of this process's pending at a clean stop. */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweep);
+    await this.linkPending().catch((error: unknown) => this.linkFailed(error));
+  }
+
+  private linkFailed(error: unknown): void {
+    // The error's code only: a driver message can quote the values it was given.
+    this.logger.warn(
+      { code: (error as { code?: unknown }).code ?? 'unknown' },
+      'could not link pending audit records; the next link or sweep retries',
+    );
+  }
 
   /** Appends one record to the chain and returns it. Refuses (`invalid`) a malformed entry. */
   async record(entry: AuditEntry): Promise<AuditRecord> {
@@ -79,33 +183,64 @@ export class AuditService {
     if (entries.length === 0) return [];
     const ids = entries.map(() => randomUUID());
     return this.records.append((head) => {
-      // Read under the chain lock, so time never runs backwards along the chain.
+      // Read under the chain lock, so time never runs backwards along records appended this way.
       const occurredAt = this.clock.now();
-      let previous = head;
-      return entries.map((entry, index) => {
-        const record = Object.assign(new AuditRecord(), {
-          id: ids[index],
-          sequence: (previous?.sequence ?? 0) + 1,
-          occurredAt,
-          actorId: entry.actorId,
-          actorRole: entry.actorRole,
-          organisationId: entry.organisationId,
-          action: entry.action,
-          resourceType: entry.resourceType,
-          resourceId: entry.resourceId,
-          clientId: entry.clientId ?? null,
-          category: entry.category ?? null,
-          outcome: entry.outcome,
-          ip: entry.ip,
-          userAgent: entry.userAgent ? entry.userAgent.slice(0, USER_AGENT_MAX) : null,
-          details: entry.details ?? {},
-          prevHash: previous?.hash ?? GENESIS_HASH,
-        });
-        record.hash = hashAuditRecord(record);
-        previous = record;
-        return record;
-      });
+      return linked(
+        head,
+        entries.map((entry, index) => ({ id: ids[index], occurredAt, ...content(entry) })),
+      );
     }, within);
+  }
+
+  /**
+   * Writes records in the caller's transaction, so they commit (or roll back) with the change they
+   * record, without taking the chain's lock there: they wait in AuditPending and are linked, in
+   * the order they were written, by one transaction for many of them (call {@link linkSoon} once
+   * the caller's transaction has committed). For the hot path (message sends), where every
+   * transaction taking the chain's lock until its commit made concurrent sends wait for each
+   * other. Reads of the trail link first, so they never miss a record. Refuses (`invalid`) the
+   * whole batch, writing nothing, if any entry is malformed.
+   */
+  async recordLater(entries: readonly AuditEntry[], within: EntityManager): Promise<void> {
+    for (const entry of entries) checkEntry(entry);
+    if (entries.length === 0) return;
+    const occurredAt = this.clock.now();
+    await this.records.enqueueWithin(
+      within,
+      entries.map((entry) => Object.assign(new AuditPending(), { id: randomUUID(), occurredAt, ...content(entry) })),
+    );
+  }
+
+  /**
+   * Links every pending record (see {@link recordLater}): resolves once those written before the
+   * call are in the chain. Calls made while a linking transaction runs share it, and it runs once
+   * more for them.
+   */
+  linkPending(): Promise<void> {
+    if (this.linking) {
+      this.linkAgain = true;
+      return this.linking;
+    }
+    const link = (head: AuditChainHead | null, pending: AuditPending[]) => linked(head, pending);
+    this.linking = (async () => {
+      try {
+        do {
+          this.linkAgain = false;
+          while ((await this.records.linkPending(link, AUDIT_LINK_BATCH)) === AUDIT_LINK_BATCH);
+        } while (this.linkAgain);
+      } finally {
+        this.linking = null;
+      }
+    })();
+    return this.linking;
+  }
+
+  /**
+   * Links pending records in the background, after a transaction that wrote some has committed.
+   * A failure (the database unreachable) is logged and left to the next call or the sweep.
+   */
+  linkSoon(): void {
+    this.linkPending().catch((error: unknown) => this.linkFailed(error));
   }
 
   /**
@@ -117,8 +252,9 @@ export class AuditService {
     return record;
   }
 
-  /** One client's records, newest first (the access report reads these). */
-  forClient(clientId: string, page: { before?: number; limit: number }): Promise<AuditRecord[]> {
+  /** One client's records, newest first (the access report reads these), pending ones linked first. */
+  async forClient(clientId: string, page: { before?: number; limit: number }): Promise<AuditRecord[]> {
+    await this.linkPending();
     return this.records.forClient(clientId, page.before, page.limit);
   }
 
@@ -128,6 +264,7 @@ export class AuditService {
    * first record that fails.
    */
   async verify(pageSize = AUDIT_VERIFY_PAGE_SIZE): Promise<AuditVerification> {
+    await this.linkPending();
     let count = 0;
     let previousHash = GENESIS_HASH;
     for (;;) {

@@ -132,6 +132,7 @@ export class MessageAppender {
     // A send repeated within the batch is answered like a retry of its first occurrence.
     const repeats = new Map<number, number>();
     let created: { index: number; message: Message; recipientIds: string[] }[] = [];
+    let audited = false;
     await this.threads.transaction(async (manager) => {
       created = [];
       const stored = lookForRetries ? await this.storedFor(manager, requests) : new Map<string, Message>();
@@ -188,8 +189,12 @@ export class MessageAppender {
         created.push({ index, message: messages[position], recipientIds });
       }
       // The records commit with the messages: a crash cannot leave a message nobody accounts for.
-      await this.audit.recordAll(records, manager);
+      // They are linked into the chain after the commit, so concurrent batches never wait for each
+      // other's commit on the chain's lock.
+      await this.audit.recordLater(records, manager);
+      audited = records.length > 0;
     });
+    if (audited) this.audit.linkSoon();
     // Committed: now, and only now, the others may hear of it.
     for (const { index, message, recipientIds } of created) {
       settled[index] = { ok: true, value: { message, created: true, recipientIds } };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { concurrentBatches, FixedClock } from '@sharedcare/common';
 import { type AccessResource, type AccessRow, AccessRepository } from '@sharedcare/consent';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { apiAs, grantConsent, openThread, registerClient, testProvider } from '../../../../test/support/api.js';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
@@ -69,7 +70,8 @@ describe('access facts asked together', () => {
     expect(new Set(alone.map((rows) => JSON.stringify(sorted(rows)))).size).toBeGreaterThan(6);
     expect(alone.every((rows) => rows.length === 2)).toBe(true);
 
-    const query = jest.spyOn(gateway.app.get(DataSource), 'query');
+    // At the driver, below every way a repository may send a statement (named or not).
+    const query = jest.spyOn(pg.Client.prototype, 'query');
     try {
       const together = await Promise.all(
         asked.map((question) => repository.facts(question.caller, question.resource, question.ids, clock.now())),
@@ -77,7 +79,11 @@ describe('access facts asked together', () => {
       expect(together.map(sorted)).toEqual(alone.map(sorted));
       // The first questions go alone, one per query the pool may run at once; the rest wait and go together.
       // (Counting only these: the service's timers query too.)
-      const factsQueries = query.mock.calls.filter(([sql]) => String(sql).trimStart().startsWith('WITH asked AS'));
+      const factsQueries = query.mock.calls.filter(([statement]) =>
+        (typeof statement === 'string' ? statement : (statement as { text: string }).text)
+          .trimStart()
+          .startsWith('WITH asked AS'),
+      );
       expect(factsQueries.length).toBeGreaterThan(0);
       expect(factsQueries.length).toBeLessThanOrEqual(concurrentBatches(gateway.app.get(DataSource)) + 1);
     } finally {

@@ -1,4 +1,4 @@
-import { AuditRecord } from '@sharedcare/audit';
+import { AuditPending, AuditRecord } from '@sharedcare/audit';
 import { CareTeamMember, Client, ClientNotice, Consent, EmergencyAccessGrant } from '@sharedcare/consent';
 import { Message, MessageAcknowledgement, Referral, Thread, ThreadParticipant } from '@sharedcare/consult';
 import { ClientDataKey } from '@sharedcare/crypto';
@@ -13,12 +13,14 @@ import { ConsultThreads1795800000000 } from './migrations/1795800000000-consult-
 import { SafetyPlans1795810000000 } from './migrations/1795810000000-safety-plans.js';
 import { SafetyPlanVersions1795820000000 } from './migrations/1795820000000-safety-plan-versions.js';
 import { AuditChainHead1795900000000 } from './migrations/1795900000000-audit-chain-head.js';
+import { AuditPending1795910000000 } from './migrations/1795910000000-audit-pending.js';
 import { SchemaInfo } from './schema-info.entity.js';
 
 /** The consult service's own database: its entities and the migrations that build them. */
 export const gatewayEntities = [
   SchemaInfo,
   AuditRecord,
+  AuditPending,
   ClientDataKey,
   DirectoryProvider,
   Client,
@@ -47,4 +49,5 @@ export const gatewayMigrations = [
   SafetyPlans1795810000000,
   SafetyPlanVersions1795820000000,
   AuditChainHead1795900000000,
+  AuditPending1795910000000,
 ];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AuditService } from '@sharedcare/audit';
 import { FixedClock } from '@sharedcare/common';
 import { type ConsultEvent, ConsultEvents } from '@sharedcare/consult';
 import {
@@ -148,6 +149,7 @@ describe('amending a message and marking it entered in error, over REST', () => 
     const sealed = (await row(amended.body.amendment.messageId)).body_sealed as string;
     expect(sealed).not.toContain('Monday');
     expect(sealed).not.toContain('Wrong day');
+    await gateway.app.get(AuditService).linkPending();
     const [audit] = await gateway.db.dataSource.query(
       `SELECT actor_id, resource_id, category, outcome, details FROM audit_records WHERE action = 'message.amend'`,
     );
@@ -312,6 +314,7 @@ describe('amending a message and marking it entered in error, over REST', () => 
     expect(seen.find((m) => m.messageId === original.messageId)).toEqual(marked.body.original);
     expect(seen.at(-1)).toEqual(marked.body.notice);
     expect(await counts()).toEqual({ ...before, messages: before.messages + 1, current: before.current });
+    await gateway.app.get(AuditService).linkPending();
     const [audit] = await gateway.db.dataSource.query(
       `SELECT resource_id, outcome, details FROM audit_records WHERE action = 'message.entered_in_error'`,
     );

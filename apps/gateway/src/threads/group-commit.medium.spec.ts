@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
+import { AuditService } from '@sharedcare/audit';
 import { concurrentBatches } from '@sharedcare/common';
 import { MessageAppender, ThreadsRepository } from '@sharedcare/consult';
 import { DataSource } from 'typeorm';
@@ -140,7 +141,8 @@ describe('sending with group commit', () => {
       expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     }
     expect((await call(therapist, 'GET', `/threads/${refused.threadId}/messages`)).body.messages).toHaveLength(1);
-    // The refusal is on the record too, in the same transaction as the batch.
+    // The refusal is on the record too, written in the same transaction as the batch.
+    await gateway.app.get(AuditService).linkPending();
     const [{ n }] = await gateway.db.dataSource.query(
       `SELECT count(*)::int AS n FROM audit_records WHERE action = 'message.send' AND outcome = 'refused' AND resource_id = $1`,
       [refused.threadId],

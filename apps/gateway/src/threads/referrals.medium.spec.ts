@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
+import { AuditService } from '@sharedcare/audit';
 import { FixedClock } from '@sharedcare/common';
 import { type ConsultEvent, ConsultEvents } from '@sharedcare/consult';
 import {
@@ -287,22 +289,33 @@ describe('referrals over REST', () => {
 
   it('records a send in the audit trail in the same transaction: a refused follow-up leaves neither', async () => {
     const threadId = await openThread();
-    const sends = () =>
-      count(`SELECT count(*) AS n FROM audit_records WHERE action = 'message.send' AND details->>'threadId' = $1`, [
-        threadId,
-      ]);
-    const referralId = await refer(threadId);
+    const audit = gateway.app.get(AuditService);
+    const sends = async () => {
+      await audit.linkPending();
+      return count(
+        `SELECT count(*) AS n FROM audit_records WHERE action = 'message.send' AND details->>'threadId' = $1`,
+        [threadId],
+      );
+    };
+    // Held back from the chain for a moment, the record waits where the sending transaction wrote it.
+    const linkSoon = jest.spyOn(audit, 'linkSoon').mockImplementation(() => undefined);
+    let referralId: string;
+    try {
+      referralId = await refer(threadId);
+      // Written by one transaction: the message row and its audit record carry the same xmin.
+      const [{ message_xmin: messageXmin }] = await gateway.db.dataSource.query(
+        `SELECT xmin::text AS message_xmin FROM messages WHERE id = $1`,
+        [referralId],
+      );
+      const [{ audit_xmin: auditXmin }] = await gateway.db.dataSource.query(
+        `SELECT xmin::text AS audit_xmin FROM audit_pending WHERE action = 'message.send' AND resource_id = $1`,
+        [referralId],
+      );
+      expect(auditXmin).toBe(messageXmin);
+    } finally {
+      linkSoon.mockRestore();
+    }
     expect(await sends()).toBe(1);
-    // Written by one transaction: the message row and its audit record carry the same xmin.
-    const [{ message_xmin: messageXmin }] = await gateway.db.dataSource.query(
-      `SELECT xmin::text AS message_xmin FROM messages WHERE id = $1`,
-      [referralId],
-    );
-    const [{ audit_xmin: auditXmin }] = await gateway.db.dataSource.query(
-      `SELECT xmin::text AS audit_xmin FROM audit_records WHERE action = 'message.send' AND resource_id = $1`,
-      [referralId],
-    );
-    expect(auditXmin).toBe(messageXmin);
     // completed straight from sent is refused inside the sending transaction, after the row was written.
     await expectRefused(
       threadId,
