@@ -1,29 +1,46 @@
 import { Injectable } from '@nestjs/common';
-import { preparedQuery } from '@sharedcare/common';
+import { concurrentBatches, GroupCommit, preparedQuery, type Settled } from '@sharedcare/common';
 import { DataSource, IsNull, MoreThan, Not } from 'typeorm';
 import { ClientDataKey } from './client-data-key.entity.js';
 
 /** Whether a client's key row exists, and whether it has been destroyed. */
 export type ClientDataKeyState = 'live' | 'destroyed' | 'missing';
 
+/** Clients whose keys are looked at by one query at most; more wait for the next. */
+const MAX_LOOKS = 256;
+
 /** SQL for wrapped client data keys; the only code that touches TypeORM for them (CONVENTIONS 9). */
 @Injectable()
 export class ClientDataKeyRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly looks: GroupCommit<string, ClientDataKeyState>;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.looks = new GroupCommit((clientIds) => this.statesOf(clientIds), MAX_LOOKS, concurrentBatches(dataSource));
+  }
 
   async find(clientId: string): Promise<ClientDataKey | null> {
     return this.dataSource.getRepository(ClientDataKey).findOneBy({ clientId });
   }
 
-  /** The cheapest look at a key: one primary-key lookup of one column, no key material. */
-  async state(clientId: string): Promise<ClientDataKeyState> {
-    const rows = await preparedQuery<{ destroyed: boolean }>(
+  /**
+   * The cheapest look at a key: a primary-key lookup of one column, no key material. Looks asked
+   * while others are being answered go to the database together, as access decisions do.
+   */
+  state(clientId: string): Promise<ClientDataKeyState> {
+    return this.looks.submit(clientId);
+  }
+
+  private async statesOf(clientIds: string[]): Promise<Settled<ClientDataKeyState>[]> {
+    const rows = await preparedQuery<{ client_id: string; destroyed: boolean }>(
       this.dataSource,
-      `SELECT "destroyed_at" IS NOT NULL AS "destroyed" FROM "client_data_keys" WHERE "client_id" = $1`,
-      [clientId],
+      `SELECT "client_id", "destroyed_at" IS NOT NULL AS "destroyed" FROM "client_data_keys" WHERE "client_id" = ANY($1::uuid[])`,
+      [[...new Set(clientIds)]],
     );
-    if (rows.length === 0) return 'missing';
-    return rows[0].destroyed ? 'destroyed' : 'live';
+    const destroyed = new Map(rows.map((row) => [row.client_id, row.destroyed]));
+    return clientIds.map((clientId) => {
+      const found = destroyed.get(clientId.toLowerCase());
+      return { ok: true, value: found === undefined ? 'missing' : found ? 'destroyed' : 'live' };
+    });
   }
 
   /**

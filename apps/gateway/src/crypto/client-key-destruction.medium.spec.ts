@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { FixedClock } from '@sharedcare/common';
+import { jest } from '@jest/globals';
+import { concurrentBatches, FixedClock } from '@sharedcare/common';
 import {
   type ClientDataKey,
   ClientDataKeyRepository,
@@ -8,6 +9,7 @@ import {
   MasterKey,
   SealError,
 } from '@sharedcare/crypto';
+import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database.js';
 import { ClientDataKeyDestruction1795790000000 } from '../database/migrations/1795790000000-client-data-key-destruction.js';
 import { gatewayEntities, gatewayMigrations } from '../database/schema.js';
@@ -27,6 +29,33 @@ describe('ClientKeyring.destroyClientKey (on the gateway database)', () => {
   });
   afterAll(async () => {
     await db?.stop();
+  });
+
+  it('looks at many keys at once in fewer queries, each client answered with its own state', async () => {
+    const keyring = newKeyring();
+    const live = [randomUUID(), randomUUID(), randomUUID()];
+    const destroyed = randomUUID();
+    for (const clientId of [...live, destroyed]) await keyring.encryptForClient(clientId, 'Seen at intake', context);
+    await keyring.destroyClientKey(destroyed);
+    const missing = randomUUID();
+    const asked = [...live, destroyed, missing, live[0].toUpperCase()];
+    const expected = ['live', 'live', 'live', 'destroyed', 'missing', 'live'];
+
+    const query = jest.spyOn(pg.Client.prototype, 'query');
+    try {
+      const together = await Promise.all([...asked, ...asked].map((clientId) => repository.state(clientId)));
+      expect(together).toEqual([...expected, ...expected]);
+      const looks = query.mock.calls.filter(([statement]) =>
+        String(typeof statement === 'string' ? statement : (statement as { text: string }).text).includes(
+          'FROM "client_data_keys" WHERE "client_id" = ANY',
+        ),
+      );
+      // The first looks go at once, one per batch the pool may run; the rest wait and go together.
+      expect(looks.length).toBeGreaterThan(0);
+      expect(looks.length).toBeLessThanOrEqual(concurrentBatches(db.dataSource) + 1);
+    } finally {
+      query.mockRestore();
+    }
   });
 
   it('makes old values unreadable and refuses new ones, for good, and leaves other clients readable', async () => {
