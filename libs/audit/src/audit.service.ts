@@ -43,6 +43,12 @@ const CODE = /^[a-z][a-z0-9_]{0,63}$/;
 const USER_AGENT_MAX = 512;
 /** Pending records linked per transaction, at most. */
 export const AUDIT_LINK_BATCH = 500;
+/**
+ * How long records wait to be linked after their transaction commits, at most (but for a read of
+ * the trail, which links first): under load, the records of the batches committed meanwhile go
+ * into the chain together, with one lock of its head.
+ */
+const AUDIT_LINK_DELAY_MS = 50;
 /** How often each process links what others left pending (a process that stopped before linking). */
 const AUDIT_SWEEP_MS = 1_000;
 /** Records read per query while verifying: the chain is walked, never loaded whole. */
@@ -137,6 +143,7 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
   private linking: Promise<void> | null = null;
   private linkAgain = false;
   private sweep?: NodeJS.Timeout;
+  private linkTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly records: AuditRepository,
@@ -157,6 +164,8 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
   /** Leaves nothing of this process's pending at a clean stop. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.sweep);
+    clearTimeout(this.linkTimer);
+    this.linkTimer = undefined;
     await this.linkPending().catch((error: unknown) => this.linkFailed(error));
   }
 
@@ -236,11 +245,16 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /**
-   * Links pending records in the background, after a transaction that wrote some has committed.
-   * A failure (the database unreachable) is logged and left to the next call or the sweep.
+   * Links pending records in the background, after a transaction that wrote some has committed:
+   * within AUDIT_LINK_DELAY_MS, so that under load one linking transaction takes the records of
+   * many. A failure (the database unreachable) is logged and left to the next call or the sweep.
    */
   linkSoon(): void {
-    this.linkPending().catch((error: unknown) => this.linkFailed(error));
+    if (this.linkTimer) return;
+    this.linkTimer = setTimeout(() => {
+      this.linkTimer = undefined;
+      this.linkPending().catch((error: unknown) => this.linkFailed(error));
+    }, AUDIT_LINK_DELAY_MS);
   }
 
   /**
