@@ -135,6 +135,10 @@ const SECRETS = ['auth_db_owner_password', 'auth_db_password', 'gateway_db_owner
         /permission denied for table audit_records/,
       );
       await expect(service.query('TRUNCATE audit_records')).rejects.toThrow(/permission denied/);
+      // Records waiting to be linked are inserted and deleted, never rewritten.
+      await expect(service.query(`UPDATE audit_pending SET ip = 'elsewhere'`)).rejects.toThrow(
+        /permission denied for table audit_pending/,
+      );
       await expect(service.query('CREATE TABLE shadow (id int)')).rejects.toThrow(
         /permission denied for schema public/,
       );
