@@ -15,7 +15,7 @@ export class ClientDataKeyRepository {
   private readonly looks: GroupCommit<string, ClientDataKeyState>;
 
   constructor(private readonly dataSource: DataSource) {
-    this.looks = new GroupCommit((clientIds) => this.statesOf(clientIds), MAX_LOOKS, concurrentBatches(dataSource));
+    this.looks = new GroupCommit((clientIds) => this.statesApart(clientIds), MAX_LOOKS, concurrentBatches(dataSource));
   }
 
   async find(clientId: string): Promise<ClientDataKey | null> {
@@ -30,7 +30,24 @@ export class ClientDataKeyRepository {
     return this.looks.submit(clientId);
   }
 
-  private async statesOf(clientIds: string[]): Promise<Settled<ClientDataKeyState>[]> {
+  /** One query for all; if it fails, each look alone, so one look's failure (a malformed id) stays its own. */
+  private async statesApart(clientIds: string[]): Promise<Settled<ClientDataKeyState>[]> {
+    try {
+      return (await this.statesOf(clientIds)).map((value) => ({ ok: true, value }));
+    } catch (error) {
+      if (clientIds.length === 1) throw error;
+      return Promise.all(
+        clientIds.map((clientId) =>
+          this.statesOf([clientId]).then(
+            ([value]): Settled<ClientDataKeyState> => ({ ok: true, value }),
+            (alone: unknown): Settled<ClientDataKeyState> => ({ ok: false, error: alone }),
+          ),
+        ),
+      );
+    }
+  }
+
+  private async statesOf(clientIds: string[]): Promise<ClientDataKeyState[]> {
     const rows = await preparedQuery<{ client_id: string; destroyed: boolean }>(
       this.dataSource,
       `SELECT "client_id", "destroyed_at" IS NOT NULL AS "destroyed" FROM "client_data_keys" WHERE "client_id" = ANY($1::uuid[])`,
@@ -39,7 +56,7 @@ export class ClientDataKeyRepository {
     const destroyed = new Map(rows.map((row) => [row.client_id, row.destroyed]));
     return clientIds.map((clientId) => {
       const found = destroyed.get(clientId.toLowerCase());
-      return { ok: true, value: found === undefined ? 'missing' : found ? 'destroyed' : 'live' };
+      return found === undefined ? 'missing' : found ? 'destroyed' : 'live';
     });
   }
 

@@ -56,6 +56,15 @@ describe('ClientKeyring.destroyClientKey (on the gateway database)', () => {
     } finally {
       query.mockRestore();
     }
+    // A malformed id asked together with others (after the first looks, which go at once) fails alone.
+    const outcomes = await Promise.allSettled(
+      [...asked.slice(0, 3), 'not-a-uuid', ...asked.slice(3)].map((id) => repository.state(id)),
+    );
+    expect(outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : 'rejected'))).toEqual([
+      ...expected.slice(0, 3),
+      'rejected',
+      ...expected.slice(3),
+    ]);
   });
 
   it('makes old values unreadable and refuses new ones, for good, and leaves other clients readable', async () => {
