@@ -87,48 +87,22 @@ function content(entry: AuditEntry): Omit<AuditContent, 'occurredAt'> {
 }
 
 /** Records in the order given, each linked to the one before, the first to `head`. */
-function linked(head: AuditChainHead | null, contents: readonly (AuditContent & { id: string })[]): AuditRecord[] {
+function linked(
+  head: AuditChainHead | null,
+  contents: readonly (AuditContent & { id: string; position?: string })[],
+): AuditRecord[] {
   let previous = head;
-  return contents.map(
-    ({
-      id,
-      occurredAt,
-      actorId,
-      actorRole,
-      organisationId,
-      action,
-      resourceType,
-      resourceId,
-      clientId,
-      category,
-      outcome,
-      ip,
-      userAgent,
-      details,
-    }) => {
-      const record = Object.assign(new AuditRecord(), {
-        id,
-        sequence: (previous?.sequence ?? 0) + 1,
-        occurredAt,
-        actorId,
-        actorRole,
-        organisationId,
-        action,
-        resourceType,
-        resourceId,
-        clientId,
-        category,
-        outcome,
-        ip,
-        userAgent,
-        details,
-        prevHash: previous?.hash ?? GENESIS_HASH,
-      });
-      record.hash = hashAuditRecord(record);
-      previous = record;
-      return record;
-    },
-  );
+  // A pending record's place in the queue is not part of the record.
+  return contents.map(({ position: _position, ...content }) => {
+    const record = Object.assign(new AuditRecord(), {
+      ...content,
+      sequence: (previous?.sequence ?? 0) + 1,
+      prevHash: previous?.hash ?? GENESIS_HASH,
+    });
+    record.hash = hashAuditRecord(record);
+    previous = record;
+    return record;
+  });
 }
 
 /**
@@ -230,12 +204,11 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
       this.linkAgain = true;
       return this.linking;
     }
-    const link = (head: AuditChainHead | null, pending: AuditPending[]) => linked(head, pending);
     this.linking = (async () => {
       try {
         do {
           this.linkAgain = false;
-          while ((await this.records.linkPending(link, AUDIT_LINK_BATCH)) === AUDIT_LINK_BATCH);
+          while ((await this.records.linkPending(linked, AUDIT_LINK_BATCH)) === AUDIT_LINK_BATCH);
         } while (this.linkAgain);
       } finally {
         this.linking = null;
