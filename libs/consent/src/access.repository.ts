@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { concurrentBatches, GroupCommit, preparedQuery, type Settled } from '@sharedcare/common';
+import { concurrentBatches, eachApart, GroupCommit, preparedQuery } from '@sharedcare/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AccessFacts, AccessResource } from './access-policy.js';
 
@@ -67,7 +67,11 @@ export class AccessRepository {
   private readonly questions: GroupCommit<FactsAsked, AccessRow[]>;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    this.questions = new GroupCommit((asked) => this.factsApart(asked), MAX_QUESTIONS, concurrentBatches(dataSource));
+    this.questions = new GroupCommit(
+      (asked) => eachApart(asked, (some) => this.factsOf(some)),
+      MAX_QUESTIONS,
+      concurrentBatches(dataSource),
+    );
   }
 
   facts(
@@ -78,23 +82,6 @@ export class AccessRepository {
   ): Promise<AccessRow[]> {
     if (ids.length === 0) return Promise.resolve([]);
     return this.questions.submit({ caller, resource, ids, now });
-  }
-
-  /** One query for all; if it fails, each question alone, so one question's failure stays its own. */
-  private async factsApart(asked: FactsAsked[]): Promise<Settled<AccessRow[]>[]> {
-    try {
-      return (await this.factsOf(asked)).map((value) => ({ ok: true, value }));
-    } catch (error) {
-      if (asked.length === 1) throw error;
-      return Promise.all(
-        asked.map((question) =>
-          this.factsOf([question]).then(
-            ([value]): Settled<AccessRow[]> => ({ ok: true, value }),
-            (alone: unknown): Settled<AccessRow[]> => ({ ok: false, error: alone }),
-          ),
-        ),
-      );
-    }
   }
 
   private async factsOf(asked: readonly FactsAsked[]): Promise<AccessRow[][]> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { concurrentBatches, GroupCommit, preparedQuery, type Settled } from '@sharedcare/common';
+import { concurrentBatches, eachApart, GroupCommit, preparedQuery } from '@sharedcare/common';
 import { DataSource, IsNull, MoreThan, Not } from 'typeorm';
 import { ClientDataKey } from './client-data-key.entity.js';
 
@@ -15,7 +15,11 @@ export class ClientDataKeyRepository {
   private readonly looks: GroupCommit<string, ClientDataKeyState>;
 
   constructor(private readonly dataSource: DataSource) {
-    this.looks = new GroupCommit((clientIds) => this.statesApart(clientIds), MAX_LOOKS, concurrentBatches(dataSource));
+    this.looks = new GroupCommit(
+      (clientIds) => eachApart(clientIds, (some) => this.statesOf(some)),
+      MAX_LOOKS,
+      concurrentBatches(dataSource),
+    );
   }
 
   async find(clientId: string): Promise<ClientDataKey | null> {
@@ -28,23 +32,6 @@ export class ClientDataKeyRepository {
    */
   state(clientId: string): Promise<ClientDataKeyState> {
     return this.looks.submit(clientId);
-  }
-
-  /** One query for all; if it fails, each look alone, so one look's failure (a malformed id) stays its own. */
-  private async statesApart(clientIds: string[]): Promise<Settled<ClientDataKeyState>[]> {
-    try {
-      return (await this.statesOf(clientIds)).map((value) => ({ ok: true, value }));
-    } catch (error) {
-      if (clientIds.length === 1) throw error;
-      return Promise.all(
-        clientIds.map((clientId) =>
-          this.statesOf([clientId]).then(
-            ([value]): Settled<ClientDataKeyState> => ({ ok: true, value }),
-            (alone: unknown): Settled<ClientDataKeyState> => ({ ok: false, error: alone }),
-          ),
-        ),
-      );
-    }
   }
 
   private async statesOf(clientIds: string[]): Promise<ClientDataKeyState[]> {

@@ -2,6 +2,29 @@
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /**
+ * For a GroupCommit of reads: answers all items with one call of `run` (one answer per item, in
+ * order); if that fails, each item alone, so one item's failure (a malformed id) stays its own.
+ */
+export async function eachApart<Item, Result>(
+  items: Item[],
+  run: (items: Item[]) => Promise<Result[]>,
+): Promise<Settled<Result>[]> {
+  try {
+    return (await run(items)).map((value) => ({ ok: true, value }));
+  } catch (error) {
+    if (items.length === 1) throw error;
+    return Promise.all(
+      items.map((item) =>
+        run([item]).then(
+          ([value]): Settled<Result> => ({ ok: true, value }),
+          (alone: unknown): Settled<Result> => ({ ok: false, error: alone }),
+        ),
+      ),
+    );
+  }
+}
+
+/**
  * Group commit: an item is written at once when fewer than `concurrency` batches are being
  * written; otherwise it waits, and goes with every item that arrived meanwhile in the next batch
  * to start. So alone each item is written at once (no waiting for company), and under load many
