@@ -27,12 +27,6 @@ function adminUrl(base: string, database: string): string {
   return url.toString();
 }
 
-function fingerprint(migrations: Migrations): string {
-  const names = (Array.isArray(migrations) ? migrations : Object.values(migrations)).map((m) =>
-    typeof m === 'string' ? m : m.name,
-  );
-  return createHash('sha256').update(names.join('\n')).digest('hex').slice(0, 12);
-}
 
 async function withAdminClient<T>(base: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: base });
@@ -58,7 +52,7 @@ export async function createServerDatabase(
   entities: Entities,
   migrations: Migrations,
 ): Promise<DatabaseHandle> {
-  const template = `sharedcare_tpl_${service}_${fingerprint(migrations)}`;
+  const template = `sharedcare_tpl_${service}_${contentFingerprint(migrations)}`;
   const name = `sharedcare_t_${service}_${randomBytes(6).toString('hex')}`;
   await withAdminClient(baseUrl, async (client) => {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [template]);

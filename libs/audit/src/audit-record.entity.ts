@@ -78,8 +78,8 @@ export class AuditRecord extends AuditContent {
 /**
  * An audit record written in the transaction of the change it records and not linked into the
  * chain yet (AuditService.recordLater): the chain's lock is then taken by one linking transaction
- * for many records, never by the change's own. Linked moments later, in `position` order, and
- * deleted as it is linked; never updated.
+ * for many records, never by the change's own. Linked moments later, in the order the linker finds
+ * them committed (by `position` among those), and deleted as it is linked; never updated.
  */
 @Entity({ name: 'audit_pending' })
 export class AuditPending extends AuditContent {

@@ -114,8 +114,11 @@ function linked(
 @Injectable()
 export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditService.name);
+  /** The linking pass under way, and the one to start after it. */
   private linking: Promise<void> | null = null;
-  private linkAgain = false;
+  private queued: Promise<void> | null = null;
+  /** Set at shutdown: no more background linking (the pool is about to close). */
+  private stopped = false;
   private sweep?: NodeJS.Timeout;
   private linkTimer?: NodeJS.Timeout;
 
@@ -137,6 +140,7 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Leaves nothing of this process's pending at a clean stop. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.sweep);
     clearTimeout(this.linkTimer);
     this.linkTimer = undefined;
@@ -144,9 +148,10 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private linkFailed(error: unknown): void {
-    // The error's code only: a driver message can quote the values it was given.
+    // PostgreSQL's error code only: a driver message can quote the values it was given.
+    const driverError = (error as { driverError?: { code?: unknown } }).driverError ?? error;
     this.logger.warn(
-      { code: (error as { code?: unknown }).code ?? 'unknown' },
+      { sqlState: (driverError as { code?: unknown }).code ?? 'unknown' },
       'could not link pending audit records; the next link or sweep retries',
     );
   }
@@ -178,11 +183,13 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
   /**
    * Writes records in the caller's transaction, so they commit (or roll back) with the change they
    * record, without taking the chain's lock there: they wait in AuditPending and are linked, in
-   * the order they were written, by one transaction for many of them (call {@link linkSoon} once
+   * the order they are found committed, by one transaction for many of them (call {@link linkSoon} once
    * the caller's transaction has committed). For the hot path (message sends), where every
    * transaction taking the chain's lock until its commit made concurrent sends wait for each
-   * other. Reads of the trail link first, so they never miss a record. Refuses (`invalid`) the
-   * whole batch, writing nothing, if any entry is malformed.
+   * other. Reads of the trail link first, so they never miss a record. `occurredAt` is when the
+   * change happened; the chain's order is the order of linking, so the times of concurrent
+   * changes can interleave along it by milliseconds. Refuses (`invalid`) the whole batch, writing
+   * nothing, if any entry is malformed.
    */
   async recordLater(entries: readonly AuditEntry[], within: EntityManager): Promise<void> {
     for (const entry of entries) checkEntry(entry);
@@ -195,26 +202,31 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /**
-   * Links every pending record (see {@link recordLater}): resolves once those written before the
-   * call are in the chain. Calls made while a linking transaction runs share it, and it runs once
-   * more for them.
+   * Links every pending record (see {@link recordLater}): resolves once those committed before the
+   * call are in the chain. A call made while a linking pass runs waits for that pass and for one
+   * more, started after it (which all such calls share): never for more, however busy the sends.
    */
   linkPending(): Promise<void> {
-    if (this.linking) {
-      this.linkAgain = true;
-      return this.linking;
-    }
-    this.linking = (async () => {
-      try {
-        do {
-          this.linkAgain = false;
-          while ((await this.records.linkPending(linked, AUDIT_LINK_BATCH)) === AUDIT_LINK_BATCH);
-        } while (this.linkAgain);
-      } finally {
-        this.linking = null;
-      }
-    })();
-    return this.linking;
+    if (!this.linking) return this.startPass();
+    this.queued ??= this.linking
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.startPass();
+      });
+    return this.queued;
+  }
+
+  private startPass(): Promise<void> {
+    const pass = this.linkAll().finally(() => {
+      if (this.linking === pass) this.linking = null;
+    });
+    this.linking = pass;
+    return pass;
+  }
+
+  private async linkAll(): Promise<void> {
+    while ((await this.records.linkPending(linked, AUDIT_LINK_BATCH)) === AUDIT_LINK_BATCH);
   }
 
   /**
@@ -223,7 +235,7 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
    * many. A failure (the database unreachable) is logged and left to the next call or the sweep.
    */
   linkSoon(): void {
-    if (this.linkTimer) return;
+    if (this.linkTimer || this.stopped) return;
     this.linkTimer = setTimeout(() => {
       this.linkTimer = undefined;
       this.linkPending().catch((error: unknown) => this.linkFailed(error));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AuditRepository, AuditService, type AuditEntry } from '@sharedcare/audit';
 import { FixedClock } from '@sharedcare/common';
+import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database.js';
 import { gatewayEntities, gatewayMigrations } from '../database/schema.js';
 
@@ -26,6 +27,8 @@ function entry(index: number): AuditEntry {
  */
 describe('audit records linked after their transaction (libs/audit on the gateway database)', () => {
   let db: TestDatabase;
+  /** The second process's own pool of connections. */
+  let secondPool: DataSource;
   const clock = new FixedClock(new Date('2026-01-05T09:00:00.000Z'));
   /** Two services on one database, as two gateway processes. */
   let first: AuditService;
@@ -33,10 +36,12 @@ describe('audit records linked after their transaction (libs/audit on the gatewa
 
   beforeAll(async () => {
     db = await createTestDatabase('gateway', gatewayEntities, gatewayMigrations);
+    secondPool = await new DataSource(db.dataSource.options).initialize();
     first = new AuditService(new AuditRepository(db.dataSource), clock);
-    second = new AuditService(new AuditRepository(db.dataSource), clock);
+    second = new AuditService(new AuditRepository(secondPool), clock);
   });
   afterAll(async () => {
+    await secondPool?.destroy();
     await db?.stop();
   });
 
@@ -66,6 +71,31 @@ describe('audit records linked after their transaction (libs/audit on the gatewa
     await expect(first.verify()).resolves.toEqual({ ok: true, count: before + 2 });
   });
 
+  it('links by itself soon after a commit, with no reader asking', async () => {
+    const alone = new AuditService(new AuditRepository(db.dataSource), clock);
+    await writeLater(alone, [[entry(0)]]);
+    alone.linkSoon();
+    alone.linkSoon(); // one link for both
+    // Waiting for the state to change, with a deadline; this service has no sweep.
+    const deadline = Date.now() + 5_000;
+    while ((await count('audit_pending')) > 0) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+
+  it('refuses, whoever asks, to delete or change a record that is not in the chain yet', async () => {
+    await writeLater(first, [[entry(0)]]);
+    await expect(db.dataSource.query(`DELETE FROM audit_pending`)).rejects.toThrow(
+      /pending audit records leave only into the chain: DELETE refused/,
+    );
+    await expect(db.dataSource.query(`UPDATE audit_pending SET ip = 'elsewhere'`)).rejects.toThrow(/UPDATE refused/);
+    await expect(db.dataSource.query(`TRUNCATE audit_pending`)).rejects.toThrow(/TRUNCATE refused/);
+    expect(await count('audit_pending')).toBe(1);
+    await first.linkPending();
+    expect(await count('audit_pending')).toBe(0);
+  });
+
   it('writes nothing when the transaction rolls back, or when an entry is malformed', async () => {
     await expect(
       db.dataSource.transaction(async (manager) => {
@@ -86,6 +116,7 @@ describe('audit records linked after their transaction (libs/audit on the gatewa
     const batches = (offset: number) =>
       Array.from({ length: 20 }, (_, batch) => [entry(offset + batch * 3), entry(offset + batch * 3 + 1)]);
     await Promise.all([writeLater(first, batches(0)), writeLater(second, batches(1000))]);
+    // (writeLater uses the first pool; the linkers below each use their own.)
     expect(await count('audit_pending')).toBe(80);
 
     await Promise.all([first.linkPending(), second.linkPending(), first.linkPending()]);

@@ -1,7 +1,9 @@
 /**
  * `npm run audit:verify` (after a build): walks the consult service's audit hash chain and names
  * the first broken record. Exits 0 when the chain is intact, 1 when it is broken, 2 when it could
- * not be checked (bad configuration, database unavailable).
+ * not be checked (bad configuration, database unavailable). It first links the records still
+ * pending (AuditService.recordLater), so it needs the service's rights on `audit_pending` and
+ * `audit_records` (INSERT, DELETE), not read-only ones.
  *
  * Uses the same configuration as the service. On the embedded database, stop the service first:
  * PGlite keeps its data directory to one process, and the command refuses while the service holds

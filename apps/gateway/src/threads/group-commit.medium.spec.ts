@@ -150,6 +150,26 @@ describe('sending with group commit', () => {
     expect(n).toBe(1);
   });
 
+  it('asks for the batch’s audit records to be linked into the chain once it has committed', async () => {
+    const { threadId } = await sharedThread();
+    const audit = gateway.app.get(AuditService);
+    const linkSoon = jest.spyOn(audit, 'linkSoon');
+    let committed = false;
+    // Called after the batch's transaction has returned, never inside it.
+    const repository = gateway.app.get(ThreadsRepository);
+    const original = repository.transaction.bind(repository);
+    jest.spyOn(repository, 'transaction').mockImplementation(async (work) => {
+      const result = await original(work);
+      expect(linkSoon).not.toHaveBeenCalled();
+      committed = true;
+      return result;
+    });
+    const sent = await call(therapist, 'POST', `/threads/${threadId}/messages`, note('Linked after the commit'));
+    expect(sent.status).toBe(201);
+    expect(committed).toBe(true);
+    expect(linkSoon).toHaveBeenCalled();
+  });
+
   it('answers a send that fails inside a batch on its own, and stores the others', async () => {
     const { threadId } = await sharedThread();
     const referral = await call(therapist, 'POST', `/threads/${threadId}/messages`, {

@@ -3,7 +3,9 @@ export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /**
  * For a GroupCommit of reads: answers all items with one call of `run` (one answer per item, in
- * order); if that fails, each item alone, so one item's failure (a malformed id) stays its own.
+ * order). If PostgreSQL refuses the values (a data exception, SQLSTATE class 22: a malformed id),
+ * each item is asked alone, so one item's refusal stays its own; any other failure (the database
+ * unreachable) fails them all, rather than asking again once per item of a database in trouble.
  */
 export async function eachApart<Item, Result>(
   items: Item[],
@@ -12,7 +14,8 @@ export async function eachApart<Item, Result>(
   try {
     return (await run(items)).map((value) => ({ ok: true, value }));
   } catch (error) {
-    if (items.length === 1) throw error;
+    const sqlState = (error as { driverError?: { code?: unknown } }).driverError?.code;
+    if (items.length === 1 || typeof sqlState !== 'string' || !sqlState.startsWith('22')) throw error;
     return Promise.all(
       items.map((item) =>
         run([item]).then(

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ClientBase, QueryResultRow } from 'pg';
-import { type DataSource, type EntityManager, QueryFailedError, type QueryRunner } from 'typeorm';
+import {
+  type DataSource,
+  type EntityManager,
+  QueryFailedError,
+  type QueryRunner,
+  QueryRunnerAlreadyReleasedError,
+} from 'typeorm';
 import { poolSize } from './typeorm-options.js';
 
 /** Statement names by SQL text: a name is the text's hash, so one text always has one name. */
@@ -17,9 +23,10 @@ function statementName(sql: string): string {
 
 /**
  * Runs a statement of the hot paths (every send, every access decision) as a named prepared
- * statement: PostgreSQL parses and plans it once per connection instead of on every call. The
- * planning of these statements (joins over `unnest` of array parameters) cost the database more
- * than running them. `sql` must be fixed text (parameters as `$n`), never built from input, or
+ * statement: PostgreSQL parses it once per connection instead of on every call, and after five
+ * executions plans it once too, unless a plan for the parameters at hand promises to be much
+ * cheaper. Planning the access decision's statement (joins over `unnest` of array parameters)
+ * cost the database three times its execution. `sql` must be fixed text (parameters as `$n`), never built from input, or
  * every variant would be kept on every connection.
  *
  * On the embedded database every connection is a socket onto PGlite's one session, where a second
@@ -36,6 +43,8 @@ export async function preparedQuery<Row extends QueryResultRow>(
 ): Promise<Row[]> {
   const dataSource = 'dataSource' in run ? run.dataSource : run;
   const within = 'dataSource' in run ? run.queryRunner : undefined;
+  // As TypeORM's own query does: a released runner's connection may serve another caller by now.
+  if (within?.isReleased) throw new QueryRunnerAlreadyReleasedError();
   const runner: QueryRunner = within ?? dataSource.createQueryRunner();
   try {
     const client = (await runner.connect()) as ClientBase;
