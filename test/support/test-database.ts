@@ -27,7 +27,6 @@ function adminUrl(base: string, database: string): string {
   return url.toString();
 }
 
-
 async function withAdminClient<T>(base: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: base });
   await client.connect();
