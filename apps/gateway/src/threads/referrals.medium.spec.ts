@@ -297,8 +297,10 @@ describe('referrals over REST', () => {
         [threadId],
       );
     };
-    // Held back from the chain for a moment, the record waits where the sending transaction wrote it.
-    const linkSoon = jest.spyOn(audit, 'linkSoon').mockImplementation(() => undefined);
+    // Held back from the chain for a moment, the record waits where the sending transaction wrote it:
+    // a pass the thread's opening started is let finish, then every later one (timer, sweep) holds off.
+    await audit.linkPending();
+    const linkPending = jest.spyOn(audit, 'linkPending').mockResolvedValue(undefined);
     let referralId: string;
     try {
       referralId = await refer(threadId);
@@ -313,7 +315,7 @@ describe('referrals over REST', () => {
       );
       expect(auditXmin).toBe(messageXmin);
     } finally {
-      linkSoon.mockRestore();
+      linkPending.mockRestore();
     }
     expect(await sends()).toBe(1);
     // completed straight from sent is refused inside the sending transaction, after the row was written.
