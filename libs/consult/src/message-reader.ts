@@ -39,7 +39,14 @@ export class MessageReader {
       await this.keyring.decryptTextForClient(message.clientId, message.bodySealed, bodyContext(message.id)),
     );
     const amendment = message.amendsMessageId === null ? null : (payload as AmendmentEnvelope);
-    const body = amendment ? amendment.body : (payload as MessageBody | SystemBody);
+    return this.viewOf(message, amendment ? amendment.body : (payload as MessageBody | SystemBody), amendment?.reason);
+  }
+
+  /**
+   * What {@link open} reads, for a message whose body the caller holds because it has just sealed
+   * it (a send): the same view without decrypting what was encrypted a moment ago.
+   */
+  viewOf(message: Message, body: MessageBody | SystemBody, amendmentReason?: string): MessageView {
     const imminent = message.kind === 'safety_concern' && (body as SafetyConcernBody).riskLevel === 'imminent';
     const view: MessageView = {
       messageId: message.id,
@@ -58,7 +65,7 @@ export class MessageReader {
       state: message.state,
       stateChangedAt: message.stateChangedAt,
       stateChangedBy: message.stateChangedBy,
-      ...(amendment?.reason === undefined ? {} : { amendmentReason: amendment.reason }),
+      ...(amendmentReason === undefined ? {} : { amendmentReason }),
       ...(imminent ? { crisisLine: { ...CRISIS_LINE } } : {}),
     };
     return withRedisclosureNotice(view, message.category as ConsentCategory);

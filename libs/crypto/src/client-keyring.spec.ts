@@ -85,6 +85,17 @@ describe('ClientKeyring', () => {
     expect(first.split('.')[2]).not.toBe(second.split('.')[2]);
   });
 
+  it('never gives two seals the same nonce, across refills of the random pool, and each still opens', async () => {
+    // Nonces are drawn from a pool of random bytes; a thousand seals span several refills.
+    const sealed = await Promise.all(
+      Array.from({ length: 1000 }, (_, index) => keyring.encryptForClient(clientId, `note ${index}`, context)),
+    );
+    expect(new Set(sealed.map((value) => value.split('.')[2])).size).toBe(1000);
+    // Seals from before and after refills open.
+    expect(await keyring.decryptTextForClient(clientId, sealed[0], context)).toBe('note 0');
+    expect(await keyring.decryptTextForClient(clientId, sealed[999], context)).toBe('note 999');
+  });
+
   it('refuses a value moved to another client or another field', async () => {
     const sealed = await keyring.encryptForClient(clientId, 'secret', context);
     await expect(keyring.decryptForClient(randomUUID(), sealed, context)).rejects.toThrow(SealError);
