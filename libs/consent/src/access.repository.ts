@@ -41,7 +41,7 @@ const TARGETS: Record<AccessResource, string> = {
 };
 
 /** One caller's question: the facts about these ids of one kind, at `now`. */
-interface FactsAsked {
+export interface FactsAsked {
   caller: { providerId: string; organisationId: string };
   resource: AccessResource;
   ids: readonly string[];
@@ -68,7 +68,7 @@ export class AccessRepository {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.questions = new GroupCommit(
-      (asked) => eachApart(asked, (some) => this.factsOf(some)),
+      (asked) => eachApart(asked, (some) => this.factsOf(this.dataSource, some)),
       MAX_QUESTIONS,
       concurrentBatches(dataSource),
     );
@@ -84,7 +84,16 @@ export class AccessRepository {
     return this.questions.submit({ caller, resource, ids, now });
   }
 
-  private async factsOf(asked: readonly FactsAsked[]): Promise<AccessRow[][]> {
+  /**
+   * The facts for each question, in one query on the caller's transaction (a batch of sends decided
+   * at its commit): asked now, not grouped with others, and seeing what the transaction sees.
+   */
+  factsWithin(manager: EntityManager, asked: readonly FactsAsked[]): Promise<AccessRow[][]> {
+    return this.factsOf(manager, asked);
+  }
+
+  private async factsOf(run: DataSource | EntityManager, asked: readonly FactsAsked[]): Promise<AccessRow[][]> {
+    if (asked.every((question) => question.ids.length === 0)) return asked.map(() => []);
     const flat = asked.flatMap((question, index) => [...new Set(question.ids)].map((id) => ({ index, question, id })));
     const resources = [...new Set(asked.map((question) => question.resource))].sort();
     const rows: {
@@ -98,7 +107,7 @@ export class AccessRepository {
       emergency_until: Date | null;
       participant: boolean;
     }[] = await preparedQuery(
-      this.dataSource,
+      run,
       `WITH asked AS (
            SELECT * FROM unnest($1::int[], $2::text[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::uuid[])
              AS asked(question, resource, provider_id, organisation_id, at, target_id)),

@@ -4,7 +4,13 @@ import type { AuthContext } from '@sharedcare/auth';
 import { Clock, DomainException } from '@sharedcare/common';
 import type { EntityManager } from 'typeorm';
 import { ACCESS_RULES, type AccessBasis, accessBasis, type ClientPermission } from './access-policy.js';
-import { AccessRepository, type AccessRow, type CoverageAsked, type CoverageRow } from './access.repository.js';
+import {
+  AccessRepository,
+  type AccessRow,
+  type CoverageAsked,
+  type CoverageRow,
+  type FactsAsked,
+} from './access.repository.js';
 import type { ConsentCategory } from './consent-vocabulary.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -24,6 +30,12 @@ export interface AccessRequest {
  */
 export interface CoverageQuestion extends CoverageAsked {
   category?: ConsentCategory;
+}
+
+/** One request's decision: the grants, and for a refusal, how to record it and answer. */
+export interface AccessDecision {
+  allowed: Map<string, AccessGrant>;
+  refused?: () => Promise<DomainException>;
 }
 
 export interface AccessGrant {
@@ -58,43 +70,71 @@ export class AccessService {
 
   /** The grants for every id, or `not_found` (audited) if any one is out of reach. */
   async requireAccess(request: AccessRequest): Promise<Map<string, AccessGrant>> {
-    const ids = [...new Set(request.ids.map((id) => String(id).toLowerCase()))];
-    const rule = ACCESS_RULES[request.permission];
-    // A malformed id cannot name anything: refused like a missing one, without a query.
-    const rows = await this.access.facts(
-      request.auth,
-      rule.resource,
-      ids.filter((id) => UUID.test(id)),
-      this.clock.now(),
+    const { ids, asked } = this.question(request);
+    const rows = await this.access.facts(asked.caller, asked.resource, asked.ids, asked.now);
+    const decision = this.decision(request, ids, rows);
+    if (decision.refused) throw await decision.refused();
+    return decision.allowed;
+  }
+
+  /**
+   * {@link requireAccess} for each of several requests, decided on the facts as `manager`'s
+   * transaction sees them (a batch of sends, at its commit), with one query. A refused request's
+   * `refused` audits the refusal and gives its `not_found`: call it once the transaction is over,
+   * so the refusal is recorded whether or not the transaction commits.
+   */
+  async decideWithin(manager: EntityManager, requests: readonly AccessRequest[]): Promise<AccessDecision[]> {
+    const questions = requests.map((request) => this.question(request));
+    const rows = await this.access.factsWithin(
+      manager,
+      questions.map((question) => question.asked),
     );
+    return requests.map((request, index) => this.decision(request, questions[index].ids, rows[index]));
+  }
+
+  /** The ids asked about (lower case, once each) and the facts to ask for them. */
+  private question(request: AccessRequest): { ids: string[]; asked: FactsAsked } {
+    const ids = [...new Set(request.ids.map((id) => String(id).toLowerCase()))];
+    const { resource } = ACCESS_RULES[request.permission];
+    // A malformed id cannot name anything: refused like a missing one, without asking about it.
+    return {
+      ids,
+      asked: { caller: request.auth, resource, ids: ids.filter((id) => UUID.test(id)), now: this.clock.now() },
+    };
+  }
+
+  private decision(request: AccessRequest, ids: readonly string[], rows: AccessRow[]): AccessDecision {
     const allowed = this.decide(request, rows);
     const refused = ids.filter((id) => !allowed.has(id));
-    if (refused.length > 0) {
-      // The client is recorded when the id named one, so the refusal shows in its access report.
-      const clientOf = new Map(rows.map((row) => [row.targetId, row.clientId]));
-      await this.audit.recordAll(
-        refused.map((id) =>
-          callerEntry(request.auth, {
-            action: 'access.refused',
-            resourceType: rule.resource,
-            resourceId: UUID.test(id) ? id : 'malformed',
-            clientId: clientOf.get(id) ?? null,
-            category: request.category ?? null,
-            outcome: 'refused',
-            details: { permission: request.permission },
-          }),
-        ),
-      );
-      throw DomainException.notFound();
-    }
-    return allowed;
+    if (refused.length === 0) return { allowed };
+    return { allowed, refused: () => this.refuse(request, refused, rows) };
+  }
+
+  /** Records the refusal of `refused` ids and gives the caller's answer, `not_found`. */
+  private async refuse(request: AccessRequest, refused: readonly string[], rows: AccessRow[]): Promise<DomainException> {
+    const rule = ACCESS_RULES[request.permission];
+    // The client is recorded when the id named one, so the refusal shows in its access report.
+    const clientOf = new Map(rows.map((row) => [row.targetId, row.clientId]));
+    await this.audit.recordAll(
+      refused.map((id) =>
+        callerEntry(request.auth, {
+          action: 'access.refused',
+          resourceType: rule.resource,
+          resourceId: UUID.test(id) ? id : 'malformed',
+          clientId: clientOf.get(id) ?? null,
+          category: request.category ?? null,
+          outcome: 'refused',
+          details: { permission: request.permission },
+        }),
+      ),
+    );
+    return DomainException.notFound();
   }
 
   /** The subset of ids the caller may act on, with why; never throws for a refusal. */
   async checkAccess(request: AccessRequest): Promise<Map<string, AccessGrant>> {
-    const { resource } = ACCESS_RULES[request.permission];
-    const ids = request.ids.map((id) => String(id).toLowerCase()).filter((id) => UUID.test(id));
-    return this.decide(request, await this.access.facts(request.auth, resource, ids, this.clock.now()));
+    const { asked } = this.question(request);
+    return this.decide(request, await this.access.facts(asked.caller, asked.resource, asked.ids, asked.now));
   }
 
   private decide(request: AccessRequest, rows: AccessRow[]): Map<string, AccessGrant> {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type AuditEntry, AuditService } from '@sharedcare/audit';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { concurrentBatches, DomainException, GroupCommit, type Settled } from '@sharedcare/common';
-import { AccessService, type ConsentCategory } from '@sharedcare/consent';
+import { type AccessDecision, type AccessRequest, AccessService, type ConsentCategory } from '@sharedcare/consent';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Message } from './message.entity.js';
 import { type PendingMessage, type SendKey, ThreadsRepository, type WithinSend } from './threads.repository.js';
@@ -10,6 +10,12 @@ import { type PendingMessage, type SendKey, ThreadsRepository, type WithinSend }
 /** A message to store, with what must hold at its commit and what records it. */
 export interface AppendRequest {
   pending: PendingMessage;
+  /**
+   * The sender's access to the thread (a send), decided within the batch's transaction, at its
+   * commit: refused, the send is `not_found` (the refusal audited) and nothing of it is stored. It
+   * must grant `pending.clientId`, the thread's client.
+   */
+  access?: AccessRequest;
   /** The category it discloses: whom the client's consent must cover at its commit. */
   category: ConsentCategory;
   /**
@@ -103,6 +109,29 @@ export class MessageAppender {
     }
   }
 
+  /**
+   * The access decision of each request that asks for one, within the batch's transaction: for each
+   * request, how to refuse it, or undefined where it may go on. A grant of another client than the
+   * message's is a fault, never a send.
+   */
+  private async decideAccess(
+    manager: EntityManager,
+    requests: readonly AppendRequest[],
+  ): Promise<(AccessDecision['refused'] | undefined)[]> {
+    const asking = requests.flatMap((request) => (request.access ? [request.access] : []));
+    const decisions = asking.length > 0 ? await this.access.decideWithin(manager, asking) : [];
+    let next = 0;
+    return requests.map((request) => {
+      if (!request.access) return undefined;
+      const decision = decisions[next++];
+      if (decision.refused) return decision.refused;
+      if ([...decision.allowed.values()].some((grant) => grant.clientId !== request.pending.clientId)) {
+        throw new Error('a send named a thread of another client than its message');
+      }
+      return undefined;
+    });
+  }
+
   /** The messages already stored for these sends (retries), by send. */
   private async storedFor(manager: EntityManager, requests: AppendRequest[]): Promise<Map<string, Message>> {
     if (requests.length === 0) return new Map();
@@ -132,13 +161,27 @@ export class MessageAppender {
     // A send repeated within the batch is answered like a retry of its first occurrence.
     const repeats = new Map<number, number>();
     let created: { index: number; message: Message; recipientIds: string[] }[] = [];
+    let refusals: { index: number; refused: NonNullable<AccessDecision['refused']> }[] = [];
     let audited = false;
     await this.threads.transaction(async (manager) => {
       created = [];
-      const stored = lookForRetries ? await this.storedFor(manager, requests) : new Map<string, Message>();
+      refusals = [];
+      // Whoever may not send to the thread now goes no further: not even a retry is looked for.
+      const refusers = await this.decideAccess(manager, requests);
+      const granted = requests.flatMap((request, index) => {
+        const refused = refusers[index];
+        if (refused) refusals.push({ index, refused });
+        return refused ? [] : [{ request, index }];
+      });
+      const stored = lookForRetries
+        ? await this.storedFor(
+            manager,
+            granted.map(({ request }) => request),
+          )
+        : new Map<string, Message>();
       const first = new Map<string, number>();
       const fresh: number[] = [];
-      for (const [index, request] of requests.entries()) {
+      for (const { request, index } of granted) {
         const key = sendKey(request.pending);
         const original = stored.get(key);
         if (original) retried(index, original);
@@ -195,6 +238,11 @@ export class MessageAppender {
       audited = records.length > 0;
     });
     if (audited) this.audit.linkSoon();
+    // After the commit (recording a refusal takes the audit chain's lock); if recording fails, that
+    // failure is the send's answer, and the batch's stored messages stand.
+    for (const { index, refused } of refusals) {
+      settled[index] = { ok: false, error: await refused().catch((error: unknown) => error) };
+    }
     // Committed: now, and only now, the others may hear of it.
     for (const { index, message, recipientIds } of created) {
       settled[index] = { ok: true, value: { message, created: true, recipientIds } };

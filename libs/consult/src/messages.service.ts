@@ -3,7 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { type AuditEntry, AuditService, callerEntry } from '@sharedcare/audit';
 import type { AuthContext } from '@sharedcare/auth';
 import { Clock, DomainException } from '@sharedcare/common';
-import { AccessService, type ConsentCategory } from '@sharedcare/consent';
+import { type AccessRequest, AccessService, type ConsentCategory } from '@sharedcare/consent';
+import { ClientKeyDestroyedError } from '@sharedcare/crypto';
 import { ConsultEvents } from './consult-events.js';
 import {
   type MedicationChangeBody,
@@ -137,38 +138,46 @@ export class MessagesService {
    */
   async send(auth: AuthContext, input: SendMessageInput): Promise<MessageView> {
     const body = parseMessageBody(input.kind, input.body);
-    const [grant] = (
-      await this.access.requireAccess({
-        auth,
-        permission: 'message.send',
-        ids: [input.threadId],
-        category: input.category,
-      })
-    ).values();
     const threadId = input.threadId.toLowerCase();
     const now = this.clock.now();
-    const id = randomUUID();
     const imminent = isImminent(input.kind, body);
+    // Whatever the thread, so that no answer before the access decision tells whether it exists.
+    const acknowledgeBy = acknowledgementDue(input.kind, body, now, imminent);
+    // The access decision is taken in the batch's transaction, at the commit (MessageAppender); the
+    // thread's client, which never changes, is known before, to seal the body with the client's key.
+    const access: AccessRequest = { auth, permission: 'message.send', ids: [threadId], category: input.category };
+    const clientId = await this.threads.clientOf(threadId);
+    if (clientId === null) throw await this.refusedOr(access, DomainException.notFound());
+    const id = randomUUID();
+    // A failure to seal is told only to a caller who may send here; a client whose key was destroyed
+    // (crypto-shredded) has nothing left to add to, as it has nothing left to read.
+    let bodySealed: string;
+    try {
+      bodySealed = await this.reader.seal(clientId, id, body);
+    } catch (error) {
+      throw await this.refusedOr(access, error instanceof ClientKeyDestroyedError ? DomainException.notFound() : error);
+    }
     const record = (entry: Pick<AuditEntry, 'resourceType' | 'resourceId' | 'outcome' | 'details'>) =>
-      callerEntry(auth, { action: 'message.send', clientId: grant.clientId, category: input.category, ...entry });
+      callerEntry(auth, { action: 'message.send', clientId, category: input.category, ...entry });
     const { message, created, recipientIds } = await this.appender.append({
       pending: {
         id,
         threadId,
-        clientId: grant.clientId,
+        clientId,
         senderId: auth.providerId,
         clientMessageId: input.clientMessageId,
         kind: input.kind,
         category: input.category,
-        bodySealed: await this.reader.seal(grant.clientId, id, body),
+        bodySealed,
         createdAt: now,
         priority: imminent,
-        acknowledgeBy: acknowledgementDue(input.kind, body, now, imminent),
+        acknowledgeBy,
         amendsMessageId: null,
         state: 'current',
         stateChangedAt: null,
         stateChangedBy: null,
       },
+      access,
       category: input.category,
       withinTransaction:
         input.kind === 'referral' ? this.referralChange(auth, body as ReferralBody, input.category, now) : undefined,
@@ -187,7 +196,11 @@ export class MessagesService {
           details: { code: 'consent_required', providerIds },
         }),
     });
-    const view = await this.withReferralStatus(await this.reader.open(message));
+    // A new message is shown with its body as it was sealed (plain JSON, as any reader gets it), not
+    // decrypted again; a retry is answered with the original, whose body may differ from this one.
+    const view = await this.withReferralStatus(
+      created ? this.reader.viewOf(message, JSON.parse(JSON.stringify(body)) as MessageBody) : await this.reader.open(message),
+    );
     if (created) this.events.publish({ type: 'message.new', recipientIds, message: view });
     return view;
   }
@@ -422,6 +435,16 @@ export class MessagesService {
   }
 
   /** A referral opening's view with where its referral stands now. */
+  /** The caller's `not_found` (audited) when the access decision refuses `access`, else `otherwise`. */
+  private async refusedOr(access: AccessRequest, otherwise: unknown): Promise<unknown> {
+    try {
+      await this.access.requireAccess(access);
+    } catch (refusal) {
+      return refusal;
+    }
+    return otherwise;
+  }
+
   private async withReferralStatus(view: MessageView): Promise<MessageView> {
     if (view.kind !== 'referral') return view;
     const status = (await this.referrals.statuses([view.messageId])).get(view.messageId);

@@ -28,10 +28,35 @@ async function appendMessage(manager: EntityManager, pending: PendingMessage): P
   return (await insertRows(manager, Message, [message], { ignoreConflicts: true })) === 1 ? message : null;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Threads whose client this process remembers, at most (the oldest remembered goes first). */
+const CLIENT_OF_CACHED = 10_000;
+
 /** SQL for threads, participants, messages and receipts (CONVENTIONS 9, 11). */
 @Injectable()
 export class ThreadsRepository {
+  /** A thread's client never changes and a thread is never deleted, so what was read stays true. */
+  private readonly clientOfThread = new Map<string, string>();
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The client of thread `threadId` (lower case), or null if there is no such thread. Not an access decision. */
+  async clientOf(threadId: string): Promise<string | null> {
+    const known = this.clientOfThread.get(threadId);
+    if (known !== undefined) return known;
+    if (!UUID.test(threadId)) return null;
+    const [row] = await preparedQuery<{ client_id: string }>(
+      this.dataSource,
+      `SELECT client_id FROM threads WHERE id = $1`,
+      [threadId],
+    );
+    if (!row) return null;
+    if (this.clientOfThread.size >= CLIENT_OF_CACHED) {
+      this.clientOfThread.delete(this.clientOfThread.keys().next().value as string);
+    }
+    this.clientOfThread.set(threadId, row.client_id);
+    return row.client_id;
+  }
 
   /** The thread, its participants and its opening system message, together. */
   async create(thread: Thread, participants: ThreadParticipant[], opening: PendingMessage): Promise<Message> {

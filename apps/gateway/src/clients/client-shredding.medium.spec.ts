@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ClientKeyring } from '@sharedcare/crypto';
+import { apiAs, grantConsent, registerClient, testProvider } from '../../../../test/support/api.js';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
 
 /** A crypto-shredded client (its data key destroyed) has nothing left to show, and nothing else breaks. */
@@ -38,5 +39,37 @@ describe('a crypto-shredded client', () => {
       body: { error: { code: 'not_found', message: expect.any(String) } },
     });
     expect((await call('GET', `/clients/${kept.body.clientId as string}`)).status).toBe(200);
+  });
+
+  it('answers a send to its thread not_found, to a participant and to an outsider alike, and stores nothing', async () => {
+    const as = apiAs(gateway);
+    const org = randomUUID();
+    const author = testProvider('therapist', org, 'Dana Reyes', 'LCSW');
+    const colleague = testProvider('psychiatrist', org, 'Sam Okafor', 'MD');
+    const outsider = testProvider('therapist', randomUUID(), 'Ola Nowak', 'LCSW');
+    await as(colleague, 'GET', '/me');
+    const clientId = await registerClient(as, author);
+    await grantConsent(as, author, clientId, [colleague.sub], ['general'], new Date(Date.now() + 86_400_000));
+    const thread = await as(author, 'POST', '/threads', { clientId, subject: 'x', participantIds: [colleague.sub] });
+    const threadId = thread.body.threadId as string;
+    await gateway.app.get(ClientKeyring).destroyClientKey(clientId);
+
+    for (const sender of [author, colleague, outsider]) {
+      const note = { clientMessageId: randomUUID(), kind: 'note', category: 'general', body: { text: 'After it' } };
+      expect(await as(sender, 'POST', `/threads/${threadId}/messages`, note)).toMatchObject({
+        status: 404,
+        body: { error: { code: 'not_found' } },
+      });
+    }
+    const [{ n }] = await gateway.db.dataSource.query(`SELECT count(*)::int AS n FROM messages WHERE thread_id = $1`, [
+      threadId,
+    ]);
+    expect(n).toBe(1); // the opening notice alone
+    // Only the outsider was refused by the access decision, and that refusal is on the record.
+    const refused = (await gateway.db.dataSource.query(
+      `SELECT actor_id FROM audit_records WHERE action = 'access.refused' AND resource_id = $1`,
+      [threadId],
+    )) as { actor_id: string }[];
+    expect(refused).toEqual([{ actor_id: outsider.sub }]);
   });
 });

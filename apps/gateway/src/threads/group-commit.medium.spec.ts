@@ -236,6 +236,52 @@ describe('sending with group commit', () => {
     ]);
   });
 
+  it('decides each sender’s access in the batch: an outsider’s send is not_found and audited, the others stored', async () => {
+    const { clientId, threadId } = await sharedThread();
+    const outsider = testProvider('psychiatrist', randomUUID(), 'Ola Nowak', 'MD');
+    const { firsts, release } = await occupyWriters(threadId);
+    const answers = [
+      call(therapist, 'POST', `/threads/${threadId}/messages`, note('before')),
+      call(outsider, 'POST', `/threads/${threadId}/messages`, note('not theirs to send')),
+      call(therapist, 'POST', `/threads/${threadId}/messages`, note('after')),
+    ];
+    await queued(answers.length);
+    release();
+    for (const first of await Promise.all(firsts)) expect(first.status).toBe(201);
+    const [before, refused, after] = await Promise.all(answers);
+    expect(refused).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    expect([before.status, after.status]).toEqual([201, 201]);
+    expect(await xmins([before.body.messageId, after.body.messageId])).toHaveLength(1);
+    const history = await call(therapist, 'GET', `/threads/${threadId}/messages`);
+    expect(history.body.messages.map((message: { body: { text?: string } }) => message.body.text)).not.toContain(
+      'not theirs to send',
+    );
+    expect(after.body.seq).toBe(before.body.seq + 1);
+    // Recorded before the answer, naming the thread's client, so it shows in the client's access report.
+    const refusals = (await gateway.db.dataSource.query(
+      `SELECT client_id, details FROM audit_records WHERE action = 'access.refused' AND actor_id = $1 AND resource_id = $2`,
+      [outsider.sub, threadId],
+    )) as { client_id: string; details: unknown }[];
+    expect(refusals).toEqual([{ client_id: clientId, details: { permission: 'message.send' } }]);
+  });
+
+  it('refuses at the commit a send whose sender lost access while it waited: not_found, nothing stored', async () => {
+    const { consentId, threadId } = await sharedThread();
+    expect((await call(psychiatrist, 'POST', `/threads/${threadId}/messages`, note('while shared'))).status).toBe(201);
+    const { held, release } = holdBatches();
+    const late = call(psychiatrist, 'POST', `/threads/${threadId}/messages`, note('sent as the consent ends'));
+    await held;
+    expect((await call(therapist, 'POST', `/consents/${consentId}/revoke`, { reason: 'Client withdrew' })).status).toBe(
+      200,
+    );
+    release();
+    expect(await late).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    const [{ n }] = await gateway.db.dataSource.query(`SELECT count(*)::int AS n FROM messages WHERE thread_id = $1`, [
+      threadId,
+    ]);
+    expect(n).toBe(2);
+  });
+
   it('answers a retry of a stored send in a batch with its original, and numbers the rest without a gap', async () => {
     const { threadId } = await sharedThread();
     const earlier = note('Sent before, retried in the batch');
