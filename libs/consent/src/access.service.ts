@@ -111,7 +111,11 @@ export class AccessService {
   }
 
   /** Records the refusal of `refused` ids and gives the caller's answer, `not_found`. */
-  private async refuse(request: AccessRequest, refused: readonly string[], rows: AccessRow[]): Promise<DomainException> {
+  private async refuse(
+    request: AccessRequest,
+    refused: readonly string[],
+    rows: AccessRow[],
+  ): Promise<DomainException> {
     const rule = ACCESS_RULES[request.permission];
     // The client is recorded when the id named one, so the refusal shows in its access report.
     const clientOf = new Map(rows.map((row) => [row.targetId, row.clientId]));

@@ -199,7 +199,9 @@ export class MessagesService {
     // A new message is shown with its body as it was sealed (plain JSON, as any reader gets it), not
     // decrypted again; a retry is answered with the original, whose body may differ from this one.
     const view = await this.withReferralStatus(
-      created ? this.reader.viewOf(message, JSON.parse(JSON.stringify(body)) as MessageBody) : await this.reader.open(message),
+      created
+        ? this.reader.viewOf(message, JSON.parse(JSON.stringify(body)) as MessageBody)
+        : await this.reader.open(message),
     );
     if (created) this.events.publish({ type: 'message.new', recipientIds, message: view });
     return view;
