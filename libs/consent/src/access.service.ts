@@ -79,9 +79,9 @@ export class AccessService {
 
   /**
    * {@link requireAccess} for each of several requests, decided on the facts as `manager`'s
-   * transaction sees them (a batch of sends, at its commit), with one query. A refused request's
-   * `refused` audits the refusal and gives its `not_found`: call it once the transaction is over,
-   * so the refusal is recorded whether or not the transaction commits.
+   * transaction sees them (a batch of sends, as its transaction begins), with one query. A refused
+   * request's `refused` audits the refusal and gives its `not_found`: call it once the transaction
+   * is over, so the refusal is recorded whether or not the transaction commits.
    */
   async decideWithin(manager: EntityManager, requests: readonly AccessRequest[]): Promise<AccessDecision[]> {
     const questions = requests.map((request) => this.question(request));

@@ -11,9 +11,9 @@ import { type PendingMessage, type SendKey, ThreadsRepository, type WithinSend }
 export interface AppendRequest {
   pending: PendingMessage;
   /**
-   * The sender's access to the thread (a send), decided within the batch's transaction, at its
-   * commit: refused, the send is `not_found` (the refusal audited) and nothing of it is stored. It
-   * must grant `pending.clientId`, the thread's client.
+   * The sender's access to the thread (a send), decided by the batch's transaction as it begins:
+   * refused, the send is `not_found` (the refusal audited) and nothing of it is stored. It must
+   * grant `pending.clientId`, the thread's client.
    */
   access?: AccessRequest;
   /** The category it discloses: whom the client's consent must cover at its commit. */

@@ -143,7 +143,7 @@ export class MessagesService {
     const imminent = isImminent(input.kind, body);
     // Whatever the thread, so that no answer before the access decision tells whether it exists.
     const acknowledgeBy = acknowledgementDue(input.kind, body, now, imminent);
-    // The access decision is taken in the batch's transaction, at the commit (MessageAppender); the
+    // The access decision is taken in the batch's transaction, as it begins (MessageAppender); the
     // thread's client, which never changes, is known before, to seal the body with the client's key.
     const access: AccessRequest = { auth, permission: 'message.send', ids: [threadId], category: input.category };
     const clientId = await this.threads.clientOf(threadId);
@@ -436,7 +436,6 @@ export class MessagesService {
     };
   }
 
-  /** A referral opening's view with where its referral stands now. */
   /** The caller's `not_found` (audited) when the access decision refuses `access`, else `otherwise`. */
   private async refusedOr(access: AccessRequest, otherwise: unknown): Promise<unknown> {
     try {
@@ -447,6 +446,7 @@ export class MessagesService {
     return otherwise;
   }
 
+  /** A referral opening's view with where its referral stands now. */
   private async withReferralStatus(view: MessageView): Promise<MessageView> {
     if (view.kind !== 'referral') return view;
     const status = (await this.referrals.statuses([view.messageId])).get(view.messageId);
