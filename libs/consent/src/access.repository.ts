@@ -85,8 +85,8 @@ export class AccessRepository {
   }
 
   /**
-   * The facts for each question, in one query on the caller's transaction (a batch of sends decided
-   * at its commit): asked now, not grouped with others, and seeing what the transaction sees.
+   * The facts for each question, in one query on the caller's transaction (a batch of sends, as it
+   * begins): asked now, not grouped with others, and seeing what the transaction sees.
    */
   factsWithin(manager: EntityManager, asked: readonly FactsAsked[]): Promise<AccessRow[][]> {
     return this.factsOf(manager, asked);
