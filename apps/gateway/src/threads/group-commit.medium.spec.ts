@@ -256,7 +256,8 @@ describe('sending with group commit', () => {
     expect(history.body.messages.map((message: { body: { text?: string } }) => message.body.text)).not.toContain(
       'not theirs to send',
     );
-    expect(after.body.seq).toBe(before.body.seq + 1);
+    // Numbered without a gap where the refused send would have been; the two may arrive, and be stored, in either order.
+    expect(Math.abs(after.body.seq - before.body.seq)).toBe(1);
     // Recorded before the answer, naming the thread's client, so it shows in the client's access report.
     const refusals = (await gateway.db.dataSource.query(
       `SELECT client_id, details FROM audit_records WHERE action = 'access.refused' AND actor_id = $1 AND resource_id = $2`,
