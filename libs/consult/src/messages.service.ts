@@ -4,7 +4,6 @@ import { type AuditEntry, AuditService, callerEntry } from '@sharedcare/audit';
 import type { AuthContext } from '@sharedcare/auth';
 import { Clock, DomainException } from '@sharedcare/common';
 import { type AccessRequest, AccessService, type ConsentCategory } from '@sharedcare/consent';
-import { ClientKeyDestroyedError } from '@sharedcare/crypto';
 import { ConsultEvents } from './consult-events.js';
 import {
   type MedicationChangeBody,
@@ -150,12 +149,12 @@ export class MessagesService {
     if (clientId === null) throw await this.refusedOr(access, DomainException.notFound());
     const id = randomUUID();
     // A failure to seal is told only to a caller who may send here; a client whose key was destroyed
-    // (crypto-shredded) has nothing left to add to, as it has nothing left to read.
+    // (crypto-shredded) has nothing left to add to, as it has nothing left to read (not_found).
     let bodySealed: string;
     try {
       bodySealed = await this.reader.seal(clientId, id, body);
     } catch (error) {
-      throw await this.refusedOr(access, error instanceof ClientKeyDestroyedError ? DomainException.notFound() : error);
+      throw await this.refusedOr(access, error);
     }
     const record = (entry: Pick<AuditEntry, 'resourceType' | 'resourceId' | 'outcome' | 'details'>) =>
       callerEntry(auth, { action: 'message.send', clientId, category: input.category, ...entry });

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Clock } from '@sharedcare/common';
+import { Clock, DomainException, type HasContractAnswer } from '@sharedcare/common';
 import { SealError } from './aes-gcm.js';
 import { ClientDataKey } from './client-data-key.entity.js';
 import { ClientDataKeyRepository } from './client-data-key.repository.js';
@@ -17,10 +17,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * The client's data key was destroyed (crypto-shredding): what was sealed for the client can no
  * longer be opened, and nothing new is sealed for it.
  */
-export class ClientKeyDestroyedError extends SealError {
+export class ClientKeyDestroyedError extends SealError implements HasContractAnswer {
   constructor(readonly clientId: string) {
     super(`The data key of client ${clientId} was destroyed; its values cannot be opened or added to`);
     this.name = 'ClientKeyDestroyedError';
+  }
+
+  /** Whatever reached for the client's values answers as if the client never existed. */
+  contractAnswer(): DomainException {
+    return DomainException.notFound();
   }
 }
 
@@ -196,6 +201,15 @@ export class ClientKeyring {
       requireInputs(clientId, context);
       return openSealed(clientId, key, parseSealed(sealed), context);
     };
+  }
+
+  /**
+   * Throws ClientKeyDestroyedError if the client was crypto-shredded, checked as an open would be:
+   * for reads of the client's record that open nothing sealed (metadata), which are gone too.
+   */
+  async requireLive(clientId: string): Promise<void> {
+    requireClientId(clientId);
+    await this.dataKey(clientId);
   }
 
   /** {@link decryptForClient} for values sealed from UTF-8 text. */

@@ -38,9 +38,12 @@ export class PlanHistory {
 
   /** Applies to `plan` the updates stored after its `seq` (up to `atMostSeq`). */
   async catchUp(clientId: string, plan: LoadedPlan, atMostSeq?: number): Promise<LoadedPlan> {
+    // The key is checked even when nothing new is stored: a crypto-shredded client's plan, one held
+    // in memory or one never written, is gone (ClientKeyDestroyedError, answered not_found).
+    const open = await this.keyring.openerFor(clientId);
     const rows = await this.repository.updatesAfter(clientId, plan.seq, atMostSeq);
     for (const row of rows) {
-      Y.applyUpdate(plan.doc, await this.keyring.decryptForClient(clientId, row.updateSealed, updateContext(row.id)));
+      Y.applyUpdate(plan.doc, open(row.updateSealed, updateContext(row.id)));
       plan.seq = row.seq;
     }
     return plan;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ClientKeyring } from '@sharedcare/crypto';
 import { apiAs, grantConsent, registerClient, testProvider } from '../../../../test/support/api.js';
-import { startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
+import { connectOutcome, startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
+import { editPlan, joinPlan, planItem } from '../../../../test/support/safety-plan.js';
 
 /** A crypto-shredded client (its data key destroyed) has nothing left to show, and nothing else breaks. */
 describe('a crypto-shredded client', () => {
@@ -71,5 +72,69 @@ describe('a crypto-shredded client', () => {
       [threadId],
     )) as { actor_id: string }[];
     expect(refused).toEqual([{ actor_id: outsider.sub }]);
+  });
+
+  it('answers every read of its record not_found, over REST, FHIR and the socket, and nothing else breaks', async () => {
+    const as = apiAs(gateway);
+    const org = randomUUID();
+    const author = testProvider('therapist', org, 'Dana Reyes', 'LCSW');
+    const colleague = testProvider('psychiatrist', org, 'Sam Okafor', 'MD');
+    await as(colleague, 'GET', '/me');
+    const clientId = await registerClient(as, author);
+    const categories = ['general', 'symptoms', 'medications', 'safety_plan'];
+    await grantConsent(as, author, clientId, [colleague.sub], categories as never, new Date(Date.now() + 86_400_000));
+    const thread = await as(author, 'POST', '/threads', { clientId, subject: 'x', participantIds: [colleague.sub] });
+    const threadId = thread.body.threadId as string;
+    const send = (sender: typeof author, kind: string, category: string, body: object) =>
+      as(sender, 'POST', `/threads/${threadId}/messages`, { clientMessageId: randomUUID(), kind, category, body });
+    expect((await send(author, 'note', 'general', { text: 'Sleeping badly' })).status).toBe(201);
+    const medication = { action: 'start', medication: { name: 'sertraline' }, effectiveDate: '2026-12-01', reason: 'x' };
+    expect((await send(colleague, 'medication_change', 'medications', medication)).status).toBe(201);
+    const phq9 = { measures: [{ instrument: 'PHQ-9', score: 16, observedAt: new Date().toISOString() }] };
+    expect((await send(author, 'symptom_update', 'symptoms', phq9)).status).toBe(201);
+    const socket = gateway.socket({ auth: { token: await gateway.issuer.mint({ claims: { ...author } }) } });
+    expect(await connectOutcome(socket)).toEqual({ connected: true });
+    const editor = await joinPlan(socket, clientId);
+    const edited = await editPlan(editor, (sections) => sections.get('warning_signs')!.push([planItem({ text: 'x' })]));
+    expect(edited.ok).toBe(true);
+    // Another client of the same care team, to show nothing else is affected.
+    const keptId = await registerClient(as, author);
+    const kept = await as(author, 'POST', '/threads', { clientId: keptId, subject: 'kept', participantIds: [] });
+
+    await gateway.app.get(ClientKeyring).destroyClientKey(clientId);
+
+    const notFound = { status: 404, body: { error: { code: 'not_found', message: expect.any(String) } } };
+    for (const path of [
+      `/threads/${threadId}`,
+      `/threads/${threadId}/messages`,
+      `/threads?clientId=${clientId}`,
+      `/clients/${clientId}/consents`,
+      `/clients/${clientId}/medications`,
+      `/clients/${clientId}/measures`,
+      `/clients/${clientId}/safety-plan`,
+      `/clients/${clientId}/safety-plan/versions`,
+    ]) {
+      for (const reader of [author, colleague]) expect([path, await as(reader, 'GET', path)]).toEqual([path, notFound]);
+    }
+    const token = await gateway.issuer.mint({ claims: { ...author } });
+    for (const type of ['CarePlan', 'Communication', 'Consent', 'MedicationStatement', 'Observation']) {
+      const response = await fetch(`${gateway.url}/fhir/R4/${type}?patient=${clientId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect([type, response.status]).toEqual([type, 404]);
+    }
+    expect(await socket.emitWithAck('thread.join', { threadId })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    expect(await socket.emitWithAck('safetyPlan.join', { clientId })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    socket.disconnect();
+    // The care team's other client, and the lists that span clients, still answer.
+    expect((await as(author, 'GET', `/threads/${kept.body.threadId as string}/messages`)).status).toBe(200);
+    expect((await as(author, 'GET', `/threads?clientId=${keptId}`)).status).toBe(200);
+    expect((await as(author, 'GET', '/acknowledgements/overdue')).status).toBe(200);
   });
 });

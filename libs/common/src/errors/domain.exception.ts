@@ -42,3 +42,19 @@ export class DomainException extends Error {
     return new DomainException('rate_limited', message, undefined, retryAfterSeconds);
   }
 }
+
+/**
+ * An error of a lower layer that stands for a contract answer: the exception filters answer with
+ * it, not `internal`. A crypto-shredded client's key is one: the client's data is gone for good, so
+ * any read of it answers as if the client never existed.
+ */
+export interface HasContractAnswer {
+  contractAnswer(): DomainException;
+}
+
+/** The contract answer `error` stands for: itself when it is a DomainException. */
+export function contractAnswerOf(error: unknown): DomainException | undefined {
+  if (error instanceof DomainException) return error;
+  const answer = (error as Partial<HasContractAnswer> | null | undefined)?.contractAnswer;
+  return error instanceof Error && typeof answer === 'function' ? answer.call(error) : undefined;
+}

@@ -1,5 +1,5 @@
 import { BadRequestException, ForbiddenException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
-import { DomainException } from './domain.exception.js';
+import { DomainException, type HasContractAnswer } from './domain.exception.js';
 import { toErrorBody } from './http-exception.filter.js';
 
 describe('toErrorBody', () => {
@@ -14,6 +14,24 @@ describe('toErrorBody', () => {
       body: { code: 'invalid', message: 'bad', details: [{ field: 'email' }] },
       retryAfter: undefined,
     });
+  });
+
+  it('answers an error standing for a contract answer with it, and logs nothing', () => {
+    const logged: unknown[] = [];
+    const logger = { error: (...args: unknown[]) => logged.push(args) } as never;
+    class Gone extends Error implements HasContractAnswer {
+      contractAnswer() {
+        return DomainException.notFound();
+      }
+    }
+    expect(toErrorBody(new Gone('client 42 was shredded'), logger)).toEqual({
+      status: 404,
+      body: { code: 'not_found', message: 'Not found' },
+      retryAfter: undefined,
+    });
+    // A plain object with such a method is not an error the code threw: internal, as before.
+    expect(toErrorBody({ contractAnswer: () => DomainException.notFound() }, logger).status).toBe(500);
+    expect(logged).toHaveLength(1);
   });
 
   it('maps framework errors to contract codes', () => {

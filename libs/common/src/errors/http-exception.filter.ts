@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { DomainException } from './domain.exception.js';
+import { contractAnswerOf } from './domain.exception.js';
 import { type ErrorBody, type ErrorCode, HTTP_STATUS_BY_CODE } from './error-code.js';
 
 /**
@@ -30,8 +30,9 @@ const CODE_BY_HTTP_STATUS: Record<number, ErrorCode> = {
 
 /** Maps any thrown value to a contract error; anything unexpected is logged and answered 500. */
 export function toErrorBody(error: unknown, logger?: Logger): { status: number; body: ErrorBody; retryAfter?: number } {
-  if (error instanceof DomainException) {
-    return { status: HTTP_STATUS_BY_CODE[error.code], body: error.toBody(), retryAfter: error.retryAfterSeconds };
+  const answer = contractAnswerOf(error);
+  if (answer) {
+    return { status: HTTP_STATUS_BY_CODE[answer.code], body: answer.toBody(), retryAfter: answer.retryAfterSeconds };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
