@@ -9,7 +9,7 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from 'jose';
-import { type Clock, DomainException, SystemClock } from '@sharedcare/common';
+import { type Clock, DomainException, isUuid, SystemClock } from '@sharedcare/common';
 import type { AuthContext } from './auth-context.js';
 import type { EndedSessions } from './ended-sessions.js';
 import { isCredential, isRole } from './roles.js';
@@ -92,7 +92,6 @@ export const ACCESS_TOKEN_ALGORITHMS = ['EdDSA'];
 const REQUIRED_CLAIMS = ['sub', 'jti', 'exp', 'iat', 'role', 'org'];
 // A real access token is well under 1 KB; anything far larger is refused before parsing.
 const MAX_TOKEN_LENGTH = 8_192;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function isText(value: unknown, maxLength: number): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= maxLength;
@@ -148,8 +147,8 @@ export class TokenVerifier {
 
   private toAuthContext(payload: JWTPayload): AuthContext {
     const { sub, org, role, jti, sid, name, cred, iat, exp } = payload as JWTPayload & Record<string, unknown>;
-    if (!isText(sub, 36) || !UUID.test(sub)) throw this.refuse('shape:sub');
-    if (!isText(org, 36) || !UUID.test(org)) throw this.refuse('shape:org');
+    if (!isText(sub, 36) || !isUuid(sub)) throw this.refuse('shape:sub');
+    if (!isText(org, 36) || !isUuid(org)) throw this.refuse('shape:org');
     if (!isRole(role)) throw this.refuse('shape:role');
     if (!isText(jti, 128)) throw this.refuse('shape:jti');
     if (!isText(sid, 128)) throw this.refuse('shape:sid');

@@ -4,6 +4,7 @@ export * from './errors/http-exception.filter.js';
 export * from './validation/validation.pipe.js';
 export * from './validation/forbidden-keys.js';
 export * from './validation/transforms.js';
+export * from './validation/uuid.js';
 export * from './events/local-events.js';
 export * from './config/env-reader.js';
 export * from './config/local-key.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService, callerEntry } from '@sharedcare/audit';
+import { type AuditEntry, AuditService, callerEntry } from '@sharedcare/audit';
 import type { AuthContext } from '@sharedcare/auth';
-import { Clock, DomainException } from '@sharedcare/common';
+import { Clock, DomainException, isUuid } from '@sharedcare/common';
 import type { EntityManager } from 'typeorm';
 import { ACCESS_RULES, type AccessBasis, accessBasis, type ClientPermission } from './access-policy.js';
 import {
@@ -13,7 +13,6 @@ import {
 } from './access.repository.js';
 import type { ConsentCategory } from './consent-vocabulary.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface AccessRequest {
   auth: AuthContext;
@@ -32,10 +31,14 @@ export interface CoverageQuestion extends CoverageAsked {
   category?: ConsentCategory;
 }
 
-/** One request's decision: the grants, and for a refusal, how to record it and answer. */
+/** One request's decision: the grants, and for a refusal, the records to keep of it. */
 export interface AccessDecision {
   allowed: Map<string, AccessGrant>;
-  refused?: () => Promise<DomainException>;
+  /**
+   * Set when an id is out of reach: the refusal's audit records. Record them (AuditService.recordAll,
+   * a batch's together), then answer `not_found`.
+   */
+  refusals?: AuditEntry[];
 }
 
 export interface AccessGrant {
@@ -73,15 +76,18 @@ export class AccessService {
     const { ids, asked } = this.question(request);
     const rows = await this.access.facts(asked.caller, asked.resource, asked.ids, asked.now);
     const decision = this.decision(request, ids, rows);
-    if (decision.refused) throw await decision.refused();
+    if (decision.refusals) {
+      await this.audit.recordAll(decision.refusals);
+      throw DomainException.notFound();
+    }
     return decision.allowed;
   }
 
   /**
    * {@link requireAccess} for each of several requests, decided on the facts as `manager`'s
-   * transaction sees them (a batch of sends, as its transaction begins), with one query. A refused
-   * request's `refused` audits the refusal and gives its `not_found`: call it once the transaction
-   * is over, so the refusal is recorded whether or not the transaction commits.
+   * transaction sees them (a batch of sends, as its transaction begins), with one query. Record a
+   * refused request's `refusals` once the transaction is over, so they are recorded whether or not
+   * it commits, then answer it `not_found`.
    */
   async decideWithin(manager: EntityManager, requests: readonly AccessRequest[]): Promise<AccessDecision[]> {
     const questions = requests.map((request) => this.question(request));
@@ -99,7 +105,7 @@ export class AccessService {
     // A malformed id cannot name anything: refused like a missing one, without asking about it.
     return {
       ids,
-      asked: { caller: request.auth, resource, ids: ids.filter((id) => UUID.test(id)), now: this.clock.now() },
+      asked: { caller: request.auth, resource, ids: ids.filter((id) => isUuid(id)), now: this.clock.now() },
     };
   }
 
@@ -107,32 +113,25 @@ export class AccessService {
     const allowed = this.decide(request, rows);
     const refused = ids.filter((id) => !allowed.has(id));
     if (refused.length === 0) return { allowed };
-    return { allowed, refused: () => this.refuse(request, refused, rows) };
+    return { allowed, refusals: this.refusals(request, refused, rows) };
   }
 
-  /** Records the refusal of `refused` ids and gives the caller's answer, `not_found`. */
-  private async refuse(
-    request: AccessRequest,
-    refused: readonly string[],
-    rows: AccessRow[],
-  ): Promise<DomainException> {
+  /** The audit records of the refusal of `refused` ids. */
+  private refusals(request: AccessRequest, refused: readonly string[], rows: AccessRow[]): AuditEntry[] {
     const rule = ACCESS_RULES[request.permission];
     // The client is recorded when the id named one, so the refusal shows in its access report.
     const clientOf = new Map(rows.map((row) => [row.targetId, row.clientId]));
-    await this.audit.recordAll(
-      refused.map((id) =>
-        callerEntry(request.auth, {
-          action: 'access.refused',
-          resourceType: rule.resource,
-          resourceId: UUID.test(id) ? id : 'malformed',
-          clientId: clientOf.get(id) ?? null,
-          category: request.category ?? null,
-          outcome: 'refused',
-          details: { permission: request.permission },
-        }),
-      ),
+    return refused.map((id) =>
+      callerEntry(request.auth, {
+        action: 'access.refused',
+        resourceType: rule.resource,
+        resourceId: isUuid(id) ? id : 'malformed',
+        clientId: clientOf.get(id) ?? null,
+        category: request.category ?? null,
+        outcome: 'refused',
+        details: { permission: request.permission },
+      }),
     );
-    return DomainException.notFound();
   }
 
   /** The subset of ids the caller may act on, with why; never throws for a refusal. */

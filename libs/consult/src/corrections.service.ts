@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type AuditEntry, callerEntry } from '@sharedcare/audit';
 import type { AuthContext } from '@sharedcare/auth';
-import { Clock, DomainException } from '@sharedcare/common';
+import { Clock, DomainException, isUuid } from '@sharedcare/common';
 import { type AccessGrant, AccessService, type ConsentCategory } from '@sharedcare/consent';
 import { ConsultEvents } from './consult-events.js';
 import { parseMessageBody, type ReferralBody } from './message-bodies.js';
@@ -15,7 +15,6 @@ import { isReferralOpening, REFERRAL_TRANSITIONS, type ReferralUpdate } from './
 import { ReferralsRepository } from './referrals.repository.js';
 import { ThreadsRepository, type WithinSend } from './threads.repository.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface AmendMessageInput {
   clientMessageId: string;
@@ -181,7 +180,7 @@ export class CorrectionsService {
     messageId: string,
   ): Promise<{ original: Message; grant: AccessGrant }> {
     const id = String(messageId).toLowerCase();
-    const [found] = UUID.test(id) ? await this.threads.findMessages([id]) : [];
+    const [found] = isUuid(id) ? await this.threads.findMessages([id]) : [];
     const [grant] = (
       await this.access.requireAccess({
         auth,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type AuditEntry, AuditService } from '@sharedcare/audit';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { concurrentBatches, DomainException, GroupCommit, type Settled } from '@sharedcare/common';
-import { type AccessDecision, type AccessRequest, AccessService, type ConsentCategory } from '@sharedcare/consent';
+import { type AccessRequest, AccessService, type ConsentCategory } from '@sharedcare/consent';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Message } from './message.entity.js';
 import { type PendingMessage, type SendKey, ThreadsRepository, type WithinSend } from './threads.repository.js';
@@ -111,20 +111,20 @@ export class MessageAppender {
 
   /**
    * The access decision of each request that asks for one, within the batch's transaction: for each
-   * request, how to refuse it, or undefined where it may go on. A grant of another client than the
+   * request, the records of its refusal, or undefined where it may go on. A grant of another client than the
    * message's is a fault, never a send.
    */
   private async decideAccess(
     manager: EntityManager,
     requests: readonly AppendRequest[],
-  ): Promise<(AccessDecision['refused'] | undefined)[]> {
+  ): Promise<(AuditEntry[] | undefined)[]> {
     const asking = requests.flatMap((request) => (request.access ? [request.access] : []));
     const decisions = asking.length > 0 ? await this.access.decideWithin(manager, asking) : [];
     let next = 0;
     return requests.map((request) => {
       if (!request.access) return undefined;
       const decision = decisions[next++];
-      if (decision.refused) return decision.refused;
+      if (decision.refusals) return decision.refusals;
       if ([...decision.allowed.values()].some((grant) => grant.clientId !== request.pending.clientId)) {
         throw new Error('a send named a thread of another client than its message');
       }
@@ -161,7 +161,7 @@ export class MessageAppender {
     // A send repeated within the batch is answered like a retry of its first occurrence.
     const repeats = new Map<number, number>();
     let created: { index: number; message: Message; recipientIds: string[] }[] = [];
-    let refusals: { index: number; refused: NonNullable<AccessDecision['refused']> }[] = [];
+    let refusals: { index: number; records: AuditEntry[] }[] = [];
     let audited = false;
     await this.threads.transaction(async (manager) => {
       created = [];
@@ -169,9 +169,9 @@ export class MessageAppender {
       // Whoever may not send to the thread now goes no further: not even a retry is looked for.
       const refusers = await this.decideAccess(manager, requests);
       const granted = requests.flatMap((request, index) => {
-        const refused = refusers[index];
-        if (refused) refusals.push({ index, refused });
-        return refused ? [] : [{ request, index }];
+        const records = refusers[index];
+        if (records) refusals.push({ index, records });
+        return records ? [] : [{ request, index }];
       });
       const stored = lookForRetries
         ? await this.storedFor(
@@ -238,10 +238,15 @@ export class MessageAppender {
       audited = records.length > 0;
     });
     if (audited) this.audit.linkSoon();
-    // After the commit (recording a refusal takes the audit chain's lock); if recording fails, that
-    // failure is the send's answer, and the batch's stored messages stand.
-    for (const { index, refused } of refusals) {
-      settled[index] = { ok: false, error: await refused().catch((error: unknown) => error) };
+    // After the commit (recording takes the audit chain's lock), the batch's refusals together, so a
+    // flood of refused sends costs one record per batch; if recording fails, that failure is the
+    // refused sends' answer, and the batch's stored messages stand.
+    if (refusals.length > 0) {
+      const answer = await this.audit.recordAll(refusals.flatMap(({ records }) => records)).then(
+        () => DomainException.notFound(),
+        (error: unknown) => error,
+      );
+      for (const { index } of refusals) settled[index] = { ok: false, error: answer };
     }
     // Committed: now, and only now, the others may hear of it.
     for (const { index, message, recipientIds } of created) {

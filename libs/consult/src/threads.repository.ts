@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { insertRows, preparedQuery, rowArrays } from '@sharedcare/common';
+import { insertRows, isUuid, preparedQuery, rowArrays } from '@sharedcare/common';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { Message, MessageAcknowledgement, type MessageState } from './message.entity.js';
 import { Thread, ThreadParticipant } from './thread.entity.js';
@@ -28,7 +28,6 @@ async function appendMessage(manager: EntityManager, pending: PendingMessage): P
   return (await insertRows(manager, Message, [message], { ignoreConflicts: true })) === 1 ? message : null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Threads whose client this process remembers, at most (the oldest remembered goes first). */
 const CLIENT_OF_CACHED = 10_000;
 
@@ -44,7 +43,7 @@ export class ThreadsRepository {
   async clientOf(threadId: string): Promise<string | null> {
     const known = this.clientOfThread.get(threadId);
     if (known !== undefined) return known;
-    if (!UUID.test(threadId)) return null;
+    if (!isUuid(threadId)) return null;
     const [row] = await preparedQuery<{ client_id: string }>(
       this.dataSource,
       `SELECT client_id FROM threads WHERE id = $1`,

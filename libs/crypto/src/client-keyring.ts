@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Clock, DomainException, type HasContractAnswer } from '@sharedcare/common';
+import { Clock, DomainException, type HasContractAnswer, isUuid } from '@sharedcare/common';
 import { SealError } from './aes-gcm.js';
 import { ClientDataKey } from './client-data-key.entity.js';
 import { ClientDataKeyRepository } from './client-data-key.repository.js';
@@ -11,7 +11,6 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 const KEY_VERSION = 1;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The client's data key was destroyed (crypto-shredding): what was sealed for the client can no
@@ -114,7 +113,7 @@ function openSealed(
 }
 
 function requireClientId(clientId: string): void {
-  if (typeof clientId !== 'string' || !UUID.test(clientId)) throw new RangeError('clientId must be a uuid');
+  if (typeof clientId !== 'string' || !isUuid(clientId)) throw new RangeError('clientId must be a uuid');
 }
 
 function requireInputs(clientId: string, context: string): void {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { isCredential, isRole } from '@sharedcare/auth';
-import { Clock, SystemClock } from '@sharedcare/common';
+import { Clock, isUuid, SystemClock } from '@sharedcare/common';
 import { PROVIDER_STATUSES, type DirectoryProvider } from './directory-provider.entity.js';
 import { DirectoryService } from './directory.service.js';
 
@@ -16,7 +16,6 @@ export interface DirectorySyncOptions {
 export const DIRECTORY_SYNC_OPTIONS = Symbol('DIRECTORY_SYNC_OPTIONS');
 
 const PAGE_SIZE = 500;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type SyncedProvider = Omit<DirectoryProvider, 'updatedAt'>;
 
@@ -25,8 +24,8 @@ function parseEntry(value: unknown): SyncedProvider | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const entry = value as Record<string, unknown>;
   const text = (field: unknown, max: number) => typeof field === 'string' && field.length > 0 && field.length <= max;
-  if (!text(entry.providerId, 36) || !UUID.test(entry.providerId as string)) return undefined;
-  if (!text(entry.organisationId, 36) || !UUID.test(entry.organisationId as string)) return undefined;
+  if (!text(entry.providerId, 36) || !isUuid(entry.providerId as string)) return undefined;
+  if (!text(entry.organisationId, 36) || !isUuid(entry.organisationId as string)) return undefined;
   if (!text(entry.displayName, 200) || !isRole(entry.role) || !isCredential(entry.credential)) return undefined;
   if (!(PROVIDER_STATUSES as readonly unknown[]).includes(entry.status)) return undefined;
   return {
@@ -113,7 +112,7 @@ export class DirectorySync implements OnApplicationBootstrap, OnApplicationShutd
       }
       await this.directory.store(providers, askedAt);
       stored += providers.length;
-      after = typeof body.nextAfter === 'string' && UUID.test(body.nextAfter) ? body.nextAfter : null;
+      after = typeof body.nextAfter === 'string' && isUuid(body.nextAfter) ? body.nextAfter : null;
     } while (after);
     return stored;
   }

@@ -1,4 +1,5 @@
 import type { SessionEnd } from '@sharedcare/auth';
+import { isUuid } from '@sharedcare/common';
 
 /** Logout-all or account disable, as the auth service publishes it (Redis) and lists it (its feed). */
 export interface AuthSessionEvent {
@@ -10,7 +11,6 @@ export interface AuthSessionEvent {
   at: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Far more sessions than one provider holds in an access-token lifetime; a longer list is not the auth service's. */
 const MAX_SESSIONS = 10_000;
 
@@ -18,7 +18,7 @@ const MAX_SESSIONS = 10_000;
 export function parseSessionEvent(value: unknown): AuthSessionEvent | undefined {
   const event = value as Partial<AuthSessionEvent> | null;
   const known = event?.type === 'provider.sessions_revoked' || event?.type === 'provider.disabled';
-  if (!known || typeof event.providerId !== 'string' || !UUID.test(event.providerId)) return undefined;
+  if (!known || typeof event.providerId !== 'string' || !isUuid(event.providerId)) return undefined;
   if (typeof event.at !== 'string' || Number.isNaN(Date.parse(event.at))) return undefined;
   const { sessionIds } = event;
   if (

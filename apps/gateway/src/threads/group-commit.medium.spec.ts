@@ -236,26 +236,35 @@ describe('sending with group commit', () => {
     ]);
   });
 
-  it('decides each sender’s access in the batch: an outsider’s send is not_found and audited, the others stored', async () => {
+  it('decides each sender’s access in the batch: outsiders’ sends are not_found and audited together, the others stored', async () => {
     const { clientId, threadId } = await sharedThread();
     const outsider = testProvider('psychiatrist', randomUUID(), 'Ola Nowak', 'MD');
+    const another = testProvider('therapist', randomUUID(), 'Kai Berg', 'LCSW');
     const { firsts, release } = await occupyWriters(threadId);
     const answers = [
       call(therapist, 'POST', `/threads/${threadId}/messages`, note('before')),
       call(outsider, 'POST', `/threads/${threadId}/messages`, note('not theirs to send')),
+      call(another, 'POST', `/threads/${threadId}/messages`, note('not theirs either')),
       call(therapist, 'POST', `/threads/${threadId}/messages`, note('after')),
     ];
     await queued(answers.length);
+    const recordAll = jest.spyOn(gateway.app.get(AuditService), 'recordAll');
     release();
     for (const first of await Promise.all(firsts)) expect(first.status).toBe(201);
-    const [before, refused, after] = await Promise.all(answers);
-    expect(refused).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    const [before, refused, alsoRefused, after] = await Promise.all(answers);
+    for (const answer of [refused, alsoRefused]) {
+      expect(answer).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    }
+    // One record of the batch's refusals, however many: a flood of refused sends costs one per batch.
+    expect(recordAll.mock.calls.map(([entries]) => entries.map((entry) => entry.actorId).sort())).toEqual([
+      [outsider.sub, another.sub].sort(),
+    ]);
     expect([before.status, after.status]).toEqual([201, 201]);
     expect(await xmins([before.body.messageId, after.body.messageId])).toHaveLength(1);
     const history = await call(therapist, 'GET', `/threads/${threadId}/messages`);
-    expect(history.body.messages.map((message: { body: { text?: string } }) => message.body.text)).not.toContain(
-      'not theirs to send',
-    );
+    const texts = history.body.messages.map((message: { body: { text?: string } }) => message.body.text);
+    expect(texts).not.toContain('not theirs to send');
+    expect(texts).not.toContain('not theirs either');
     // Numbered without a gap where the refused send would have been; the two may arrive, and be stored, in either order.
     expect(Math.abs(after.body.seq - before.body.seq)).toBe(1);
     // Recorded before the answer, naming the thread's client, so it shows in the client's access report.
