@@ -36,10 +36,12 @@ let stopping = false;
 function start(name: 'auth' | 'gateway'): ChildProcess {
   const child = spawn(process.execPath, [resolve(root, `dist/apps/${name}/src/main.js`)], { env, stdio: 'inherit' });
   child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`The ${name} service stopped unexpectedly (${signal ?? `exit code ${code}`}); stopping.`);
-      void stop(1);
-    }
+    if (stopping) return;
+    // Ctrl-C reaches the whole process group: a service may have shut down cleanly before this
+    // process heard it. Anything else is a failure.
+    if (code === 0) return void stop(0);
+    console.error(`The ${name} service stopped unexpectedly (${signal ?? `exit code ${code}`}); stopping.`);
+    void stop(1);
   });
   children.push(child);
   return child;

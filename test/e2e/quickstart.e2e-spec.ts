@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -61,7 +61,7 @@ describe('quick start: npm start on the embedded default', () => {
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('prints the URLs, docs and demo logins; every demo login works; Ctrl-C stops cleanly; a restart keeps the data', async () => {
+  it('prints the URLs, docs and demo logins; every demo login works; Ctrl-C stops cleanly, whether the launcher or its services hear it first; a restart keeps the data', async () => {
     const first = launch(dataDir, authPort, gatewayPort);
     await first.banner;
     const banner = first.output();
@@ -104,7 +104,15 @@ describe('quick start: npm start on the embedded default', () => {
     expect(meAgain.status).toBe(200);
     expect(await (await fetch(`http://127.0.0.1:${authPort}/.well-known/jwks.json`)).json()).toEqual(keysBefore);
     expect((await login(authPort, 'psychiatrist@demo.test')).status).toBe(200);
-    second.child.kill('SIGTERM');
+    // Ctrl-C in a terminal signals the whole group, and the services may stop before the launcher
+    // hears it: here they alone are signalled, and a service that stops cleanly stops the rest cleanly.
+    const services = execFileSync('pgrep', ['-P', String(second.child.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+    expect(services).toHaveLength(2);
+    for (const pid of services) process.kill(pid, 'SIGINT');
     expect(await second.exited).toBe(0);
+    expect(second.output()).not.toContain('unexpectedly');
   });
 });
