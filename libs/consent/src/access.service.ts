@@ -13,7 +13,6 @@ import {
 } from './access.repository.js';
 import type { ConsentCategory } from './consent-vocabulary.js';
 
-
 export interface AccessRequest {
   auth: AuthContext;
   permission: ClientPermission;

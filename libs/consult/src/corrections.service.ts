@@ -15,7 +15,6 @@ import { isReferralOpening, REFERRAL_TRANSITIONS, type ReferralUpdate } from './
 import { ReferralsRepository } from './referrals.repository.js';
 import { ThreadsRepository, type WithinSend } from './threads.repository.js';
 
-
 export interface AmendMessageInput {
   clientMessageId: string;
   body: unknown;

@@ -88,7 +88,12 @@ describe('a crypto-shredded client', () => {
     const send = (sender: typeof author, kind: string, category: string, body: object) =>
       as(sender, 'POST', `/threads/${threadId}/messages`, { clientMessageId: randomUUID(), kind, category, body });
     expect((await send(author, 'note', 'general', { text: 'Sleeping badly' })).status).toBe(201);
-    const medication = { action: 'start', medication: { name: 'sertraline' }, effectiveDate: '2026-12-01', reason: 'x' };
+    const medication = {
+      action: 'start',
+      medication: { name: 'sertraline' },
+      effectiveDate: '2026-12-01',
+      reason: 'x',
+    };
     expect((await send(colleague, 'medication_change', 'medications', medication)).status).toBe(201);
     const phq9 = { measures: [{ instrument: 'PHQ-9', score: 16, observedAt: new Date().toISOString() }] };
     expect((await send(author, 'symptom_update', 'symptoms', phq9)).status).toBe(201);
