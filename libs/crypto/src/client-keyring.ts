@@ -113,7 +113,7 @@ function openSealed(
 }
 
 function requireClientId(clientId: string): void {
-  if (typeof clientId !== 'string' || !isUuid(clientId)) throw new RangeError('clientId must be a uuid');
+  if (!isUuid(clientId)) throw new RangeError('clientId must be a uuid');
 }
 
 function requireInputs(clientId: string, context: string): void {
