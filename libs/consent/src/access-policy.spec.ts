@@ -7,6 +7,7 @@ const none: AccessFacts = {
   consentCategories: [],
   emergencyUntil: null,
   participant: false,
+  shredded: false,
 };
 const perCategory: AccessRule = { ...ACCESS_RULES['client.read'], consent: 'category', emergency: true };
 
@@ -28,6 +29,21 @@ describe('accessBasis', () => {
     ).toBeNull();
     expect(accessBasis(ACCESS_RULES['client.read'], 'admin', { ...everything, sameOrganisation: false })).toBeNull();
     expect(accessBasis(ACCESS_RULES['client.read'], 'therapist', { ...everything, callerActive: false })).toBeNull();
+  });
+
+  it('refuses everything of a crypto-shredded client but its access report, to the care team and admins alike', () => {
+    const everything = { ...none, onCareTeam: true, consentCategories: ['general'], emergencyUntil: new Date() };
+    const shredded = { ...everything, participant: true, shredded: true };
+    for (const [permission, rule] of Object.entries(ACCESS_RULES)) {
+      const granted = permission === 'client.access_report' ? 'care_team' : null;
+      expect([permission, accessBasis(rule, 'therapist', shredded, 'general')]).toEqual([permission, granted]);
+      expect([permission, accessBasis(rule, 'therapist', { ...shredded, shredded: false }, 'general')]).not.toEqual([
+        permission,
+        null,
+      ]);
+    }
+    expect(accessBasis(ACCESS_RULES['client.access_report'], 'admin', { ...none, shredded: true })).toBe('admin');
+    expect(accessBasis(ACCESS_RULES['client.read'], 'admin', { ...none, shredded: true })).toBeNull();
   });
 
   it('gives an admin identifying details, consents and the access report, and nothing a clinician writes', () => {

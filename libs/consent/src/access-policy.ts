@@ -15,7 +15,10 @@ export type AccessResource = 'client' | 'consent' | 'thread' | 'message';
  *   never clinical content);
  * - `organisationClinician`: any clinician of the client's organisation (opening emergency access);
  * - `participant`: the care-team and consent grants count only for a participant of the thread
- *   (the thread, or the thread of the message, the ids name).
+ *   (the thread, or the thread of the message, the ids name);
+ * - `outlivesShredding`: still granted once the client is crypto-shredded (its data key destroyed).
+ *   Only the access report is: the audit trail outlives the record. Every other permission reads or
+ *   writes the record, sealed values and metadata alike, which is gone with the key.
  */
 export interface AccessRule {
   resource: AccessResource;
@@ -25,6 +28,7 @@ export interface AccessRule {
   emergency: boolean;
   admin: boolean;
   organisationClinician: boolean;
+  outlivesShredding: boolean;
 }
 
 const rule = (resource: AccessResource, grants: Partial<Omit<AccessRule, 'resource'>>): AccessRule => ({
@@ -35,6 +39,7 @@ const rule = (resource: AccessResource, grants: Partial<Omit<AccessRule, 'resour
   admin: false,
   organisationClinician: false,
   participant: false,
+  outlivesShredding: false,
   ...grants,
 });
 
@@ -44,7 +49,7 @@ export const ACCESS_RULES = {
   'consent.grant': rule('client', { careTeam: true }),
   'consent.revoke': rule('consent', { careTeam: true }),
   'emergency_access.open': rule('client', { organisationClinician: true }),
-  'client.access_report': rule('client', { careTeam: true, consent: 'any', admin: true }),
+  'client.access_report': rule('client', { careTeam: true, consent: 'any', admin: true, outlivesShredding: true }),
   'thread.create': rule('client', { careTeam: true, consent: 'any' }),
   'thread.list': rule('client', { careTeam: true, consent: 'any', emergency: true }),
   'thread.manage': rule('thread', { careTeam: true, consent: 'any', participant: true }),
@@ -77,6 +82,8 @@ export interface AccessFacts {
   emergencyUntil: Date | null;
   /** The caller takes part in the thread the id names (false for client and consent ids). */
   participant: boolean;
+  /** The client's data key was destroyed (crypto-shredding): its record is gone for good. */
+  shredded: boolean;
 }
 
 export type AccessBasis = 'care_team' | 'consent' | 'emergency' | 'admin' | 'organisation';
@@ -91,6 +98,7 @@ export function accessBasis(
   category?: ConsentCategory,
 ): AccessBasis | null {
   if (!facts.sameOrganisation || !facts.callerActive) return null;
+  if (facts.shredded && !rule.outlivesShredding) return null;
   if (role === 'admin') return rule.admin ? 'admin' : null;
   if (!isClinical(role)) return null;
   const member = !rule.participant || facts.participant;

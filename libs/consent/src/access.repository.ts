@@ -106,6 +106,7 @@ export class AccessRepository {
       consent_categories: string[];
       emergency_until: Date | null;
       participant: boolean;
+      shredded: boolean;
     }[] = await preparedQuery(
       run,
       `WITH asked AS (
@@ -121,7 +122,8 @@ export class AccessRepository {
                  AND k.effective_from <= t.at AND k.expires_at > t.at) AS consent_categories,
          (SELECT max(e.expires_at) FROM emergency_access_grants e
            WHERE e.client_id = c.id AND e.provider_id = t.provider_id AND e.opened_at <= t.at AND e.expires_at > t.at) AS emergency_until,
-         EXISTS (SELECT 1 FROM thread_participants tp WHERE tp.thread_id = t.thread_id AND tp.provider_id = t.provider_id) AS participant
+         EXISTS (SELECT 1 FROM thread_participants tp WHERE tp.thread_id = t.thread_id AND tp.provider_id = t.provider_id) AS participant,
+         EXISTS (SELECT 1 FROM client_data_keys d WHERE d.client_id = c.id AND d.destroyed_at IS NOT NULL) AS shredded
        FROM t JOIN clients c ON c.id = t.client_id`,
       [
         flat.map((row) => row.index),
@@ -143,6 +145,7 @@ export class AccessRepository {
         consentCategories: row.consent_categories,
         emergencyUntil: row.emergency_until,
         participant: row.participant,
+        shredded: row.shredded,
       });
     }
     return answers;

@@ -119,18 +119,19 @@ export class AccessService {
   private refusals(request: AccessRequest, refused: readonly string[], rows: AccessRow[]): AuditEntry[] {
     const rule = ACCESS_RULES[request.permission];
     // The client is recorded when the id named one, so the refusal shows in its access report.
-    const clientOf = new Map(rows.map((row) => [row.targetId, row.clientId]));
-    return refused.map((id) =>
-      callerEntry(request.auth, {
+    const rowOf = new Map(rows.map((row) => [row.targetId, row]));
+    return refused.map((id) => {
+      const row = rowOf.get(id);
+      return callerEntry(request.auth, {
         action: 'access.refused',
         resourceType: rule.resource,
         resourceId: isUuid(id) ? id : 'malformed',
-        clientId: clientOf.get(id) ?? null,
+        clientId: row?.clientId ?? null,
         category: request.category ?? null,
         outcome: 'refused',
-        details: { permission: request.permission },
-      }),
-    );
+        details: { permission: request.permission, ...(row?.shredded ? { shredded: true } : {}) },
+      });
+    });
   }
 
   /** The subset of ids the caller may act on, with why; never throws for a refusal. */

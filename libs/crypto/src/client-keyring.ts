@@ -202,15 +202,6 @@ export class ClientKeyring {
     };
   }
 
-  /**
-   * Throws ClientKeyDestroyedError if the client was crypto-shredded, checked as an open would be:
-   * for reads of the client's record that open nothing sealed (metadata), which are gone too.
-   */
-  async requireLive(clientId: string): Promise<void> {
-    requireClientId(clientId);
-    await this.dataKey(clientId);
-  }
-
   /** {@link decryptForClient} for values sealed from UTF-8 text. */
   async decryptTextForClient(clientId: string, sealed: string, context: string): Promise<string> {
     return (await this.decryptForClient(clientId, sealed, context)).toString('utf8');

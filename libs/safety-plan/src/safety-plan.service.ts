@@ -170,8 +170,6 @@ export class SafetyPlanService {
     page: { before?: number; limit?: number },
   ): Promise<{ clientId: string; changes: PlanChange[]; nextBefore: number | null }> {
     const grant = await this.require(auth, 'safety_plan.read', clientId);
-    // Metadata only, but of the client's record: gone with a crypto-shredded client's key.
-    await this.keyring.requireLive(grant.clientId);
     const limit = Math.min(page.limit ?? 50, MAX_CHANGES_PAGE);
     const rows = await this.repository.changes(grant.clientId, page.before, limit);
     await this.recordRead(auth, grant, 'safety_plan.changes_read', rows.length);

@@ -66,12 +66,66 @@ describe('a crypto-shredded client', () => {
       threadId,
     ]);
     expect(n).toBe(1); // the opening notice alone
-    // Only the outsider was refused by the access decision, and that refusal is on the record.
+    // Each refusal is on the record, saying the client is shredded (the access report shows it to
+    // the client's care team and admins, never to the outsider).
     const refused = (await gateway.db.dataSource.query(
-      `SELECT actor_id FROM audit_records WHERE action = 'access.refused' AND resource_id = $1`,
+      `SELECT actor_id, details FROM audit_records WHERE action = 'access.refused' AND resource_id = $1`,
       [threadId],
-    )) as { actor_id: string }[];
-    expect(refused).toEqual([{ actor_id: outsider.sub }]);
+    )) as { actor_id: string; details: Record<string, unknown> }[];
+    expect(refused).toEqual(
+      expect.arrayContaining(
+        [author, colleague, outsider].map((sender) => ({
+          actor_id: sender.sub,
+          details: { permission: 'message.send', shredded: true },
+        })),
+      ),
+    );
+    expect(refused).toHaveLength(3);
+  });
+
+  it('refuses reads that open nothing sealed too (metadata), records why, and keeps the access report', async () => {
+    const as = apiAs(gateway);
+    const org = randomUUID();
+    const author = testProvider('therapist', org, 'Dana Reyes', 'LCSW');
+    const colleague = testProvider('psychiatrist', org, 'Sam Okafor', 'MD');
+    await as(colleague, 'GET', '/me');
+    const clientId = await registerClient(as, author);
+    await grantConsent(as, author, clientId, [colleague.sub], ['general'], new Date(Date.now() + 86_400_000));
+    const thread = await as(author, 'POST', '/threads', { clientId, subject: 'x', participantIds: [colleague.sub] });
+    const threadId = thread.body.threadId as string;
+    const note = { clientMessageId: randomUUID(), kind: 'note', category: 'general', body: { text: 'Before it' } };
+    const sent = await as(author, 'POST', `/threads/${threadId}/messages`, note);
+    const lastSeq = sent.body.seq as number;
+    const socket = gateway.socket({ auth: { token: await gateway.issuer.mint({ claims: { ...colleague } }) } });
+    expect(await connectOutcome(socket)).toEqual({ connected: true });
+    // Before: an empty page after the last message, and receipts, answer without opening anything.
+    expect((await as(colleague, 'GET', `/threads/${threadId}/messages?after=${lastSeq}`)).status).toBe(200);
+
+    await gateway.app.get(ClientKeyring).destroyClientKey(clientId);
+
+    const notFound = { status: 404, body: { error: { code: 'not_found', message: expect.any(String) } } };
+    expect(await as(colleague, 'GET', `/threads/${threadId}/messages?after=${lastSeq}`)).toEqual(notFound);
+    expect(await as(author, 'GET', `/clients/${clientId}/notices`)).toEqual(notFound);
+    for (const [event, body] of [
+      ['thread.join', { threadId, afterSeq: lastSeq }],
+      ['message.read', { threadId, uptoSeq: lastSeq }],
+      ['typing', { threadId }],
+    ] as const) {
+      expect([event, await socket.emitWithAck(event, body)]).toEqual([
+        event,
+        { ok: false, error: { code: 'not_found', message: expect.any(String) } },
+      ]);
+    }
+    socket.disconnect();
+    // The audit trail outlives the record: its report still answers, and shows why reads were refused.
+    const report = await as(author, 'GET', `/clients/${clientId}/access-report`);
+    expect(report.status).toBe(200);
+    const refusals = (await gateway.db.dataSource.query(
+      `SELECT actor_id, details FROM audit_records WHERE action = 'access.refused' AND client_id = $1`,
+      [clientId],
+    )) as { actor_id: string; details: Record<string, unknown> }[];
+    expect(refusals.length).toBeGreaterThanOrEqual(5);
+    for (const refusal of refusals) expect(refusal.details).toMatchObject({ shredded: true });
   });
 
   it('answers every read of its record not_found, over REST, FHIR and the socket, and nothing else breaks', async () => {
