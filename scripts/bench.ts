@@ -9,7 +9,9 @@
  *   from when a send was due, so a slow server cannot hide its queue by slowing the senders);
  * - sustained throughput: closed loop, BENCH_CONCURRENCY sends in flight, for BENCH_SECONDS.
  * SharedCare's figures are also printed as ratios to the baseline's. The machine is small and
- * shared: read the ratios, not the milliseconds.
+ * shared: read the ratios, not the milliseconds. BENCH_ROUNDS (3) rounds measure both servers, each
+ * started afresh, one after the other, the first alternating; each figure printed is the median of
+ * the rounds, and each ratio the median of the rounds' ratios, with their range.
  *
  * DATABASE_URL names a real PostgreSQL server; the benchmark creates a database of its own there
  * and drops it at the end, never touching the one the URL names.
@@ -28,6 +30,8 @@ const settings = {
   seconds: Number(process.env.BENCH_SECONDS ?? 10),
   warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 2),
   concurrency: Number(process.env.BENCH_CONCURRENCY ?? 200),
+  /** Rounds of both servers in turn; the ratios printed are the medians of the rounds' ratios. */
+  rounds: Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3)),
 };
 /** A send neither acknowledged nor delivered by then is counted lost. */
 const DRAIN_MS = 30_000;
@@ -202,12 +206,22 @@ class LoadGenerator {
   }
 }
 
-async function measure(
-  name: string,
-  script: string,
-  env: NodeJS.ProcessEnv,
-  handshake: (providerId: string, thread: SeededThread) => Promise<Record<string, unknown>>,
-): Promise<Figures> {
+/** A server to measure: its script, environment and how its clients authenticate. */
+interface Contender {
+  name: string;
+  script: string;
+  env: NodeJS.ProcessEnv;
+  handshake: (providerId: string, thread: SeededThread) => Promise<Record<string, unknown>>;
+}
+
+/**
+ * One measurement of one server, started afresh: seeds it, connects the clients (the memory they
+ * cost it), warms it up, then the rate phase and the throughput phase, and stops it. A server kept
+ * running idle while the other is measured is not in the same state when its turn comes (it has
+ * let its database connections go, and its first seconds of load then showed pauses of hundreds of
+ * milliseconds that a 2 s warm-up did not remove), so each round starts both servers again.
+ */
+async function measure({ name, script, env, handshake }: Contender): Promise<Figures> {
   const server = await startBenchServer(script, { ...process.env, ...env });
   try {
     const { threads } = await server.seed(Math.max(1, Math.round(settings.clients / 2)));
@@ -257,82 +271,105 @@ async function benchDatabase(base: string): Promise<{ url: string; drop: () => P
   return { url: url.toString(), drop: () => admin(`DROP DATABASE ${name} WITH (FORCE)`) };
 }
 
-/** Prints the comparison; false when a send was refused or lost (the run is then not a measurement). */
-function report(baseline: Figures, sharedcare: Figures): boolean {
+/** The middle value; with an even count, the mean of the two middle ones. */
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** One figure of a round, from the figures of that round. */
+type Measure = (figures: Figures) => number;
+
+/**
+ * Prints the comparison: each server's median over the rounds, and the median (and range) of the
+ * rounds' ratios, each round's two servers having run one after the other. False when a send was
+ * refused or lost (the run is then not a measurement).
+ */
+function report(baselineRounds: Figures[], sharedcareRounds: Figures[]): boolean {
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
   const msText = (value: number) => `${value.toFixed(1)} ms`;
+  const ratios = (measure: Measure) =>
+    sharedcareRounds.map((figures, round) => measure(figures) / measure(baselineRounds[round]));
+  const ratioText = (measure: Measure) => {
+    const each = ratios(measure);
+    const range = each.length > 1 ? ` (${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)})` : '';
+    return `${median(each).toFixed(2)}×${range}`;
+  };
   const rows: [string, string, string, string][] = [];
-  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-  rows.push([
-    'memory per idle connection (RSS)',
-    kb(baseline.memory.rssPerConnection),
-    kb(sharedcare.memory.rssPerConnection),
-    '',
-  ]);
-  rows.push([
-    'memory per idle connection (heap)',
-    kb(baseline.memory.heapPerConnection),
-    kb(sharedcare.memory.heapPerConnection),
-    '',
-  ]);
-  rows.push([
-    `server CPU per send at ${settings.rate}/s`,
-    `${(baseline.rate.cpuPerSend / 1000).toFixed(2)} ms`,
-    `${(sharedcare.rate.cpuPerSend / 1000).toFixed(2)} ms`,
-    ratio(sharedcare.rate.cpuPerSend, baseline.rate.cpuPerSend),
-  ]);
+  const row = (label: string, measure: Measure, text: (value: number) => string) =>
+    rows.push([
+      label,
+      text(median(baselineRounds.map(measure))),
+      text(median(sharedcareRounds.map(measure))),
+      ratioText(measure),
+    ]);
+  const rssPerConnection: Measure = (figures) => figures.memory.rssPerConnection;
+  row('memory per idle connection (RSS)', rssPerConnection, kb);
+  row('memory per idle connection (heap)', (figures) => figures.memory.heapPerConnection, kb);
+  const cpu: Measure = (figures) => figures.rate.cpuPerSend;
+  row(`server CPU per send at ${settings.rate}/s`, cpu, (value) => `${(value / 1000).toFixed(2)} ms`);
   for (const [label, key] of [
     ['send→ack', 'ack'],
     ['send→deliver', 'deliver'],
   ] as const) {
     for (const p of [0.5, 0.95, 0.99]) {
-      const a = percentile(baseline.rate[key], p);
-      const b = percentile(sharedcare.rate[key], p);
-      rows.push([`${label} p${Math.round(p * 100)} at ${settings.rate}/s`, msText(a), msText(b), ratio(b, a)]);
+      row(
+        `${label} p${Math.round(p * 100)} at ${settings.rate}/s`,
+        (figures) => percentile(figures.rate[key], p),
+        msText,
+      );
     }
   }
-  rows.push([
-    `sustained throughput (${settings.concurrency} in flight)`,
-    `${baseline.throughput.perSecond.toFixed(0)}/s`,
-    `${sharedcare.throughput.perSecond.toFixed(0)}/s`,
-    ratio(sharedcare.throughput.perSecond, baseline.throughput.perSecond),
-  ]);
-  rows.push([
-    '  send→ack p50 / p99 at that load',
-    `${msText(baseline.throughput.ackP50)} / ${msText(baseline.throughput.ackP99)}`,
-    `${msText(sharedcare.throughput.ackP50)} / ${msText(sharedcare.throughput.ackP99)}`,
-    '',
-  ]);
+  const throughput: Measure = (figures) => figures.throughput.perSecond;
+  row(`sustained throughput (${settings.concurrency} in flight)`, throughput, (value) => `${value.toFixed(0)}/s`);
+  const atLoad = (rounds: Figures[]) =>
+    `${msText(median(rounds.map((figures) => figures.throughput.ackP50)))} / ${msText(median(rounds.map((figures) => figures.throughput.ackP99)))}`;
+  rows.push(['  send→ack p50 / p99 at that load', atLoad(baselineRounds), atLoad(sharedcareRounds), '']);
   const widths = [0, 1, 2, 3].map((i) =>
-    Math.max(...rows.map((row) => row[i].length), ['', 'baseline', 'SharedCare', 'ratio'][i].length),
+    Math.max(...rows.map((cells) => cells[i].length), ['', 'baseline', 'SharedCare', 'ratio'][i].length),
   );
   const line = (cells: string[]) =>
     cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ');
+  const rounds = sharedcareRounds.length;
+  console.log(
+    rounds > 1 ? `Medians of ${rounds} rounds; a ratio is the median of the rounds' ratios (and their range).\n` : '',
+  );
   console.log(line(['', 'baseline', 'SharedCare', 'ratio']));
-  for (const row of rows) console.log(line(row));
+  for (const cells of rows) console.log(line(cells));
+  const deliverP99: Measure = (figures) => percentile(figures.rate.deliver, 0.99);
+  if (rounds > 1) {
+    console.log('');
+    const [p99Each, cpuEach, throughputEach] = [deliverP99, cpu, throughput].map(ratios);
+    for (let round = 0; round < rounds; round++) {
+      console.log(
+        `round ${round + 1} (${round % 2 === 0 ? 'baseline' : 'SharedCare'} first): send→deliver p99 ${p99Each[round].toFixed(2)}×, ` +
+          `CPU per send ${cpuEach[round].toFixed(2)}×, throughput ${throughputEach[round].toFixed(2)}×`,
+      );
+    }
+  }
   let complete = true;
   for (const [name, figures] of [
-    ['baseline', baseline],
-    ['SharedCare', sharedcare],
+    ['baseline', baselineRounds],
+    ['SharedCare', sharedcareRounds],
   ] as const) {
-    const { refused, lost } = figures.rate;
-    const problems = refused + lost + figures.throughput.refused + figures.throughput.lost;
-    if (problems > 0) complete = false;
-    if (problems > 0)
-      console.log(
-        `${name}: ${problems} sends refused or lost (${refused + figures.throughput.refused} refused, ${lost + figures.throughput.lost} lost)`,
-      );
+    const refused = figures.reduce((sum, { rate, throughput }) => sum + rate.refused + throughput.refused, 0);
+    const lost = figures.reduce((sum, { rate, throughput }) => sum + rate.lost + throughput.lost, 0);
+    if (refused + lost > 0) {
+      complete = false;
+      console.log(`${name}: ${refused + lost} sends refused or lost (${refused} refused, ${lost} lost)`);
+    }
   }
-  const p99 = percentile(sharedcare.rate.deliver, 0.99) / percentile(baseline.rate.deliver, 0.99);
-  const throughput = sharedcare.throughput.perSecond / baseline.throughput.perSecond;
-  console.log('\nIssue 4 targets:');
+  const p99 = median(ratios(deliverP99));
+  const throughputRatio = median(ratios(throughput));
+  console.log(`\nIssue 4 targets${rounds > 1 ? ` (medians of the ${rounds} rounds' ratios)` : ''}:`);
   console.log(
     `  send→deliver p99 at ${settings.rate}/s within 2× the baseline's: ${p99.toFixed(2)}× ${p99 <= 2 ? 'met' : 'NOT met'}`,
   );
   console.log(
-    `  sustained throughput at least 0.7× the baseline's: ${throughput.toFixed(2)}× ${throughput >= 0.7 ? 'met' : 'NOT met'}`,
+    `  sustained throughput at least 0.7× the baseline's: ${throughputRatio.toFixed(2)}× ${throughputRatio >= 0.7 ? 'met' : 'NOT met'}`,
   );
-  const memory = sharedcare.memory.rssPerConnection;
+  const memory = median(sharedcareRounds.map(rssPerConnection));
   console.log(
     `  under 100 KB of server memory per idle connection: ${kb(memory)} ${memory < 100 * 1024 ? 'met' : 'NOT met'}`,
   );
@@ -372,29 +409,40 @@ async function main(): Promise<void> {
   try {
     console.log(
       `SharedCare benchmark: ${settings.clients} clients in ${Math.round(settings.clients / 2)} shared threads, ` +
-        `${settings.rate} msg/s offered for ${settings.seconds} s, then ${settings.concurrency} in flight for ${settings.seconds} s; ` +
+        `${settings.rounds} rounds of each server in turn, each ${settings.rate} msg/s offered for ${settings.seconds} s, ` +
+        `then ${settings.concurrency} in flight for ${settings.seconds} s; ` +
         `PostgreSQL, node ${process.version}\n`,
     );
-    const baseline = await measure(
-      'baseline',
-      here('./bench/baseline-server.js'),
-      { DATABASE_URL: database.url },
-      async (providerId, thread) => ({
-        providerId,
-        threadIds: [thread.threadId],
-      }),
-    );
-    const sharedcare = await measure(
-      'SharedCare',
-      here('./bench/sharedcare-server.js'),
-      {
+    const baseline: Contender = {
+      name: 'baseline',
+      script: here('./bench/baseline-server.js'),
+      env: { DATABASE_URL: database.url },
+      handshake: async (providerId, thread) => ({ providerId, threadIds: [thread.threadId] }),
+    };
+    const sharedcare: Contender = {
+      name: 'SharedCare',
+      script: here('./bench/sharedcare-server.js'),
+      env: {
         DATABASE_URL: database.url,
         BENCH_ORGANISATION: organisationId,
         BENCH_JWK: JSON.stringify({ ...(await exportJWK(publicKey)), kid, alg: 'EdDSA' }),
       },
-      async (providerId, thread) => ({ token: await token(providerId, roles[thread.providerIds.indexOf(providerId)]) }),
-    );
-    if (!report(baseline, sharedcare)) process.exitCode = 1;
+      handshake: async (providerId, thread) => ({
+        token: await token(providerId, roles[thread.providerIds.indexOf(providerId)]),
+      }),
+    };
+    const rounds = new Map<Contender, Figures[]>([
+      [baseline, []],
+      [sharedcare, []],
+    ]);
+    // The host's speed drifts over minutes: the servers take turns, and each round's ratio compares
+    // two measurements made one after the other, the first alternating between rounds.
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const contender of round % 2 === 0 ? [baseline, sharedcare] : [sharedcare, baseline]) {
+        rounds.get(contender)!.push(await measure(contender));
+      }
+    }
+    if (!report(rounds.get(baseline)!, rounds.get(sharedcare)!)) process.exitCode = 1;
   } finally {
     await database.drop();
   }
