@@ -39,7 +39,10 @@ function start(name: 'auth' | 'gateway'): ChildProcess {
     if (stopping) return;
     // Ctrl-C reaches the whole process group: a service may have shut down cleanly before this
     // process heard it. Anything else is a failure.
-    if (code === 0) return void stop(0);
+    if (code === 0) {
+      console.error(`The ${name} service has stopped; stopping the other.`);
+      return void stop(0);
+    }
     console.error(`The ${name} service stopped unexpectedly (${signal ?? `exit code ${code}`}); stopping.`);
     void stop(1);
   });

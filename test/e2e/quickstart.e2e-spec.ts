@@ -114,5 +114,6 @@ describe('quick start: npm start on the embedded default', () => {
     for (const pid of services) process.kill(pid, 'SIGINT');
     expect(await second.exited).toBe(0);
     expect(second.output()).not.toContain('unexpectedly');
+    expect(second.output()).toMatch(/The (auth|gateway) service has stopped; stopping the other\./);
   });
 });

@@ -39,8 +39,10 @@ export class ThreadsRepository {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** The client of thread `threadId` (lower case), or null if there is no such thread. Not an access decision. */
-  async clientOf(threadId: string): Promise<string | null> {
+  /** The client of thread `threadId` (in any case), or null if there is no such thread. Not an access decision. */
+  async clientOf(id: string): Promise<string | null> {
+    // One cache entry per thread, however its id is spelled.
+    const threadId = id.toLowerCase();
     const known = this.clientOfThread.get(threadId);
     if (known !== undefined) return known;
     if (!isUuid(threadId)) return null;

@@ -272,6 +272,40 @@ describe('sending with group commit', () => {
     expect(refusals).toEqual([{ client_id: clientId, details: { permission: 'message.send' } }]);
   });
 
+  it('answers a batch’s refused sends with an error, not not_found, when their refusal cannot be recorded; the stored sends stand', async () => {
+    const { threadId } = await sharedThread();
+    const outsider = testProvider('psychiatrist', randomUUID(), 'Ola Nowak', 'MD');
+    const another = testProvider('therapist', randomUUID(), 'Kai Berg', 'LCSW');
+    const { firsts, release } = await occupyWriters(threadId);
+    const answers = [
+      call(outsider, 'POST', `/threads/${threadId}/messages`, note('not theirs to send')),
+      call(another, 'POST', `/threads/${threadId}/messages`, note('not theirs either')),
+      call(therapist, 'POST', `/threads/${threadId}/messages`, note('stored')),
+    ];
+    await queued(answers.length);
+    const recordAll = jest
+      .spyOn(gateway.app.get(AuditService), 'recordAll')
+      .mockRejectedValueOnce(new Error('the audit chain is unreachable'));
+    try {
+      release();
+      for (const first of await Promise.all(firsts)) expect(first.status).toBe(201);
+      const [refused, alsoRefused, stored] = await Promise.all(answers);
+      // An unrecorded refusal is never answered as one: both fail alike, and say nothing more.
+      for (const answer of [refused, alsoRefused]) {
+        expect(answer).toEqual({ status: 500, body: { error: { code: 'internal', message: expect.any(String) } } });
+        expect(JSON.stringify(answer.body)).not.toContain('audit chain');
+      }
+      expect(recordAll).toHaveBeenCalledTimes(1);
+      expect(stored.status).toBe(201);
+      const history = await call(therapist, 'GET', `/threads/${threadId}/messages`);
+      const texts = history.body.messages.map((message: { body: { text?: string } }) => message.body.text);
+      expect(texts).toContain('stored');
+      expect(texts).not.toContain('not theirs to send');
+    } finally {
+      recordAll.mockRestore();
+    }
+  });
+
   it('refuses at the commit a send whose sender lost access while it waited: not_found, nothing stored', async () => {
     const { consentId, threadId } = await sharedThread();
     expect((await call(psychiatrist, 'POST', `/threads/${threadId}/messages`, note('while shared'))).status).toBe(201);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FixedClock } from '@sharedcare/common';
 import { REDISCLOSURE_NOTICE } from '@sharedcare/consent';
-import { type ConsultEvent, ConsultEvents } from '@sharedcare/consult';
+import { type ConsultEvent, ConsultEvents, ThreadsRepository } from '@sharedcare/consult';
 import { apiAs, testProvider, openThread as openThreadAs, registerClient } from '../../../../test/support/api.js';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway-app.js';
 
@@ -82,6 +82,15 @@ describe('threads and messages over REST', () => {
       body: { error: { code: 'not_found', message: expect.any(String) } },
     });
     expect((await call(outsider, 'GET', `/threads?clientId=${clientId}`)).status).toBe(404);
+  });
+
+  it('knows a thread’s client however its id is spelled, and nothing of a thread that does not exist', async () => {
+    const threadId = await openThread();
+    const threads = gateway.app.get(ThreadsRepository);
+    expect(await threads.clientOf(threadId.toUpperCase())).toBe(clientId);
+    expect(await threads.clientOf(threadId)).toBe(clientId);
+    expect(await threads.clientOf(randomUUID())).toBeNull();
+    expect(await threads.clientOf('not-a-uuid')).toBeNull();
   });
 
   it('refuses a participant the consent does not cover, with consent_required naming them', async () => {
