@@ -26,6 +26,19 @@ describe('a crypto-shredded client', () => {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
+  /** A client of a new care team, consented to a colleague for `categories`, and a thread of the two. */
+  async function sharedThread(categories: string[] = ['general']) {
+    const as = apiAs(gateway);
+    const org = randomUUID();
+    const author = testProvider('therapist', org, 'Dana Reyes', 'LCSW');
+    const colleague = testProvider('psychiatrist', org, 'Sam Okafor', 'MD');
+    await as(colleague, 'GET', '/me');
+    const clientId = await registerClient(as, author);
+    await grantConsent(as, author, clientId, [colleague.sub], categories as never, new Date(Date.now() + 86_400_000));
+    const thread = await as(author, 'POST', '/threads', { clientId, subject: 'x', participantIds: [colleague.sub] });
+    return { as, author, colleague, clientId, threadId: thread.body.threadId as string };
+  }
+
   it('drops out of the list and reads as not_found, while the care team’s other clients stay readable', async () => {
     const kept = await call('POST', '/clients', { displayName: 'Kept Client', dateOfBirth: '1980-01-01' });
     const shredded = await call('POST', '/clients', { displayName: 'Shredded Client', dateOfBirth: '1981-02-02' });
@@ -43,16 +56,8 @@ describe('a crypto-shredded client', () => {
   });
 
   it('answers a send to its thread not_found, to a participant and to an outsider alike, and stores nothing', async () => {
-    const as = apiAs(gateway);
-    const org = randomUUID();
-    const author = testProvider('therapist', org, 'Dana Reyes', 'LCSW');
-    const colleague = testProvider('psychiatrist', org, 'Sam Okafor', 'MD');
+    const { as, author, colleague, clientId, threadId } = await sharedThread();
     const outsider = testProvider('therapist', randomUUID(), 'Ola Nowak', 'LCSW');
-    await as(colleague, 'GET', '/me');
-    const clientId = await registerClient(as, author);
-    await grantConsent(as, author, clientId, [colleague.sub], ['general'], new Date(Date.now() + 86_400_000));
-    const thread = await as(author, 'POST', '/threads', { clientId, subject: 'x', participantIds: [colleague.sub] });
-    const threadId = thread.body.threadId as string;
     await gateway.app.get(ClientKeyring).destroyClientKey(clientId);
 
     for (const sender of [author, colleague, outsider]) {
@@ -84,15 +89,7 @@ describe('a crypto-shredded client', () => {
   });
 
   it('refuses reads that open nothing sealed too (metadata), records why, and keeps the access report', async () => {
-    const as = apiAs(gateway);
-    const org = randomUUID();
-    const author = testProvider('therapist', org, 'Dana Reyes', 'LCSW');
-    const colleague = testProvider('psychiatrist', org, 'Sam Okafor', 'MD');
-    await as(colleague, 'GET', '/me');
-    const clientId = await registerClient(as, author);
-    await grantConsent(as, author, clientId, [colleague.sub], ['general'], new Date(Date.now() + 86_400_000));
-    const thread = await as(author, 'POST', '/threads', { clientId, subject: 'x', participantIds: [colleague.sub] });
-    const threadId = thread.body.threadId as string;
+    const { as, author, colleague, clientId, threadId } = await sharedThread();
     const note = { clientMessageId: randomUUID(), kind: 'note', category: 'general', body: { text: 'Before it' } };
     const sent = await as(author, 'POST', `/threads/${threadId}/messages`, note);
     const lastSeq = sent.body.seq as number;
@@ -129,16 +126,12 @@ describe('a crypto-shredded client', () => {
   });
 
   it('answers every read of its record not_found, over REST, FHIR and the socket, and nothing else breaks', async () => {
-    const as = apiAs(gateway);
-    const org = randomUUID();
-    const author = testProvider('therapist', org, 'Dana Reyes', 'LCSW');
-    const colleague = testProvider('psychiatrist', org, 'Sam Okafor', 'MD');
-    await as(colleague, 'GET', '/me');
-    const clientId = await registerClient(as, author);
-    const categories = ['general', 'symptoms', 'medications', 'safety_plan'];
-    await grantConsent(as, author, clientId, [colleague.sub], categories as never, new Date(Date.now() + 86_400_000));
-    const thread = await as(author, 'POST', '/threads', { clientId, subject: 'x', participantIds: [colleague.sub] });
-    const threadId = thread.body.threadId as string;
+    const { as, author, colleague, clientId, threadId } = await sharedThread([
+      'general',
+      'symptoms',
+      'medications',
+      'safety_plan',
+    ]);
     const send = (sender: typeof author, kind: string, category: string, body: object) =>
       as(sender, 'POST', `/threads/${threadId}/messages`, { clientMessageId: randomUUID(), kind, category, body });
     expect((await send(author, 'note', 'general', { text: 'Sleeping badly' })).status).toBe(201);
