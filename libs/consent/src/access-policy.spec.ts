@@ -43,6 +43,12 @@ describe('accessBasis', () => {
       ]);
     }
     expect(accessBasis(ACCESS_RULES['client.access_report'], 'admin', { ...none, shredded: true })).toBe('admin');
+    // A consent cannot be revoked once the client is shredded, so it no longer opens the report.
+    const consented = { ...none, consentCategories: ['general'], shredded: true };
+    expect(accessBasis(ACCESS_RULES['client.access_report'], 'psychiatrist', consented)).toBeNull();
+    expect(accessBasis(ACCESS_RULES['client.access_report'], 'psychiatrist', { ...consented, shredded: false })).toBe(
+      'consent',
+    );
     expect(accessBasis(ACCESS_RULES['client.read'], 'admin', { ...none, shredded: true })).toBeNull();
   });
 

@@ -16,9 +16,10 @@ export type AccessResource = 'client' | 'consent' | 'thread' | 'message';
  * - `organisationClinician`: any clinician of the client's organisation (opening emergency access);
  * - `participant`: the care-team and consent grants count only for a participant of the thread
  *   (the thread, or the thread of the message, the ids name);
- * - `outlivesShredding`: still granted once the client is crypto-shredded (its data key destroyed).
- *   Only the access report is: the audit trail outlives the record. Every other permission reads or
- *   writes the record, sealed values and metadata alike, which is gone with the key.
+ * - `outlivesShredding`: still granted once the client is crypto-shredded (its data key destroyed),
+ *   and then only to the care team and admins: a consent can no longer be revoked, so it grants
+ *   nothing. Only the access report outlives it (the audit trail outlives the record); every other
+ *   permission reads or writes the record, sealed values and metadata alike, gone with the key.
  */
 export interface AccessRule {
   resource: AccessResource;
@@ -98,7 +99,11 @@ export function accessBasis(
   category?: ConsentCategory,
 ): AccessBasis | null {
   if (!facts.sameOrganisation || !facts.callerActive) return null;
-  if (facts.shredded && !rule.outlivesShredding) return null;
+  if (facts.shredded) {
+    if (!rule.outlivesShredding) return null;
+    const basis = accessBasis(rule, role, { ...facts, shredded: false }, category);
+    return basis === 'care_team' || basis === 'admin' ? basis : null;
+  }
   if (role === 'admin') return rule.admin ? 'admin' : null;
   if (!isClinical(role)) return null;
   const member = !rule.participant || facts.participant;

@@ -164,6 +164,7 @@ export class AccessRepository {
       `SELECT c.id FROM clients c
        WHERE c.organisation_id = $2
          AND NOT EXISTS (SELECT 1 FROM directory_providers p WHERE p.id = $1 AND p.status = 'disabled')
+         AND NOT EXISTS (SELECT 1 FROM client_data_keys d WHERE d.client_id = c.id AND d.destroyed_at IS NOT NULL)
          AND ($4::boolean
            OR EXISTS (SELECT 1 FROM care_team_members m WHERE m.client_id = c.id AND m.provider_id = $1)
            OR EXISTS (SELECT 1 FROM consents k WHERE k.client_id = c.id AND $1 = ANY(k.recipient_ids)
