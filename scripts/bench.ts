@@ -218,8 +218,8 @@ interface Contender {
  * One measurement of one server, started afresh: seeds it, connects the clients (the memory they
  * cost it), warms it up, then the rate phase and the throughput phase, and stops it. A server kept
  * running idle while the other is measured is not in the same state when its turn comes (it has
- * let its database connections go, and its first seconds of load then showed pauses of hundreds of
- * milliseconds that a 2 s warm-up did not remove), so each round starts both servers again.
+ * let its database connections go, and under load it then showed pauses of up to about 200 ms that a
+ * 2 s warm-up did not remove), so each round starts both servers again.
  */
 async function measure({ name, script, env, handshake }: Contender): Promise<Figures> {
   const server = await startBenchServer(script, { ...process.env, ...env });

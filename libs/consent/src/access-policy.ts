@@ -98,12 +98,14 @@ export function accessBasis(
   facts: AccessFacts,
   category?: ConsentCategory,
 ): AccessBasis | null {
+  const basis = recordBasis(rule, role, facts, category);
+  if (!facts.shredded) return basis;
+  return rule.outlivesShredding && (basis === 'care_team' || basis === 'admin') ? basis : null;
+}
+
+/** {@link accessBasis} while the client's record exists. */
+function recordBasis(rule: AccessRule, role: Role, facts: AccessFacts, category?: ConsentCategory): AccessBasis | null {
   if (!facts.sameOrganisation || !facts.callerActive) return null;
-  if (facts.shredded) {
-    if (!rule.outlivesShredding) return null;
-    const basis = accessBasis(rule, role, { ...facts, shredded: false }, category);
-    return basis === 'care_team' || basis === 'admin' ? basis : null;
-  }
   if (role === 'admin') return rule.admin ? 'admin' : null;
   if (!isClinical(role)) return null;
   const member = !rule.participant || facts.participant;
